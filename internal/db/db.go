@@ -121,9 +121,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite lock file: %w", err)
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flock(lock); err != nil {
 		_ = lock.Close()
-		return nil, fmt.Errorf("database %s is in use by another kizukai process (SQLite allows one; use PostgreSQL for several nodes)", path)
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("database %s is in use by another kizukai process (SQLite allows one; use PostgreSQL for several nodes)", path)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 
 	fileURL := "file:" + (&url.URL{Path: abs}).EscapedPath()
@@ -149,6 +152,17 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	return &DB{dialect: SQLite, w: w, r: r, lock: lock, desc: "sqlite:" + path}, nil
+}
+
+// flock takes the file's exclusive advisory lock without waiting, retrying
+// when a signal (such as the Go runtime's preemption signal) interrupts it.
+func flock(f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {

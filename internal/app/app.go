@@ -1,0 +1,200 @@
+// Package app wires Kizukai together: configuration → database → migrations
+// → services → HTTP and workers. It holds no business logic; cmd/kizukai and
+// end-to-end tests use it to get a whole, running Kizukai.
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kizukai/kizukai/internal/api"
+	"github.com/kizukai/kizukai/internal/clock"
+	"github.com/kizukai/kizukai/internal/config"
+	"github.com/kizukai/kizukai/internal/customer"
+	"github.com/kizukai/kizukai/internal/db"
+	"github.com/kizukai/kizukai/internal/event"
+	"github.com/kizukai/kizukai/internal/httpx"
+	"github.com/kizukai/kizukai/internal/id"
+	"github.com/kizukai/kizukai/internal/jobs"
+	"github.com/kizukai/kizukai/internal/order"
+	"github.com/kizukai/kizukai/internal/product"
+	"github.com/kizukai/kizukai/internal/token"
+)
+
+// App is a wired Kizukai.
+type App struct {
+	Config    config.Config
+	Log       *slog.Logger
+	DB        *db.DB
+	Clock     clock.Clock
+	Sim       *clock.Simulated // nil unless Config.Clock is "simulated"
+	Runner    *jobs.Runner
+	Events    *event.Recorder
+	Signer    *token.Signer
+	Customers *customer.Service
+	Products  *product.Service
+	Orders    *order.Service
+	Mux       *api.Mux
+	Handler   http.Handler // Mux behind the request ID, access log and security middleware
+	metrics   *metrics
+}
+
+// Options tune New beyond the configuration (for tests).
+type Options struct {
+	// SimulatedStart is where a new simulated clock starts (default: the
+	// persisted simulated time, else the real time).
+	SimulatedStart time.Time
+}
+
+// New opens the database, applies migrations and wires every service.
+// It starts nothing: see Start.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: d}
+	if err := a.wire(ctx, opts); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) wire(ctx context.Context, opts Options) error {
+	n, err := a.DB.Migrate(ctx, db.MigrateOptions{})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.Log.Info("database migrated", "db", a.DB.String(), "applied", n)
+	}
+
+	a.Clock = clock.Real{}
+	if a.Config.Clock == "simulated" {
+		start := opts.SimulatedStart
+		if start.IsZero() {
+			saved, ok, err := jobs.LoadSimulatedTime(ctx, a.DB)
+			if err != nil {
+				return err
+			}
+			start = clock.Real{}.Now()
+			if ok {
+				start = saved
+			}
+		}
+		a.Sim = clock.NewSimulated(start)
+		a.Clock = a.Sim
+		a.Log.Warn("simulated clock: time moves only through POST /api/v1/clock/advance", "now", start.Format(time.RFC3339))
+	}
+
+	secret := a.Config.SecretKey
+	if secret == nil {
+		if secret, err = a.storedSecret(ctx); err != nil {
+			return err
+		}
+	}
+	if a.Signer, err = token.NewSigner(secret); err != nil {
+		return err
+	}
+
+	a.Events = &event.Recorder{}
+	a.Runner = jobs.NewRunner(a.DB, a.Clock, jobs.RunnerOptions{Logger: a.Log})
+	a.Customers = customer.NewService(a.DB, a.Clock, a.Events)
+	a.Products = product.NewService(a.DB, a.Clock)
+	a.Orders = order.NewService(a.DB, a.Clock, a.Events, a.Customers, a.Signer, a.Config.BaseURL)
+
+	a.metrics = newMetrics(a.DB, a.Runner)
+	a.Mux = api.NewMux()
+	api.New(api.Deps{
+		DB: a.DB, Clock: a.Clock, Sim: a.Sim, Runner: a.Runner, Log: a.Log, Events: a.Events,
+		Customers: a.Customers, Products: a.Products, Orders: a.Orders,
+	}).Mount(a.Mux)
+	a.Mux.HandleFunc("GET /healthz", a.healthz)
+	a.Mux.Handle("GET /metrics", a.metrics.handler())
+	a.Mux.HandleFunc("GET /{$}", a.index)
+	a.Handler = a.middleware(a.Mux)
+	return nil
+}
+
+// storedSecret returns the secret key kept in the database, creating it at
+// first start. Several nodes starting at once agree on the first one stored.
+func (a *App) storedSecret(ctx context.Context) ([]byte, error) {
+	v, err := db.InsertValue(ctx, a.DB, "secret_key", hex.EncodeToString(id.Secret(32)), a.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return config.ParseSecretKey(v)
+}
+
+func (a *App) middleware(h http.Handler) http.Handler {
+	h = httpx.AccessLog(a.Log, a.metrics.observe, h)
+	h = httpx.SecurityHeaders(h)
+	return httpx.WithRequestID(h)
+}
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var one int
+	if err := a.DB.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		_ = httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "db": "unreachable"})
+		return
+	}
+	_ = httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "db": string(a.DB.Dialect()), "clock": a.Config.Clock})
+}
+
+func (a *App) index(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = fmt.Fprintf(w, "Kizukai — after-follow platform\n\nAPI:     %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)\nHealth:  %s/healthz\nMetrics: %s/metrics\n",
+		a.Config.BaseURL, a.Config.BaseURL, a.Config.BaseURL, a.Config.BaseURL)
+}
+
+// Serve runs the workers and the HTTP server on ln until ctx is cancelled,
+// then shuts down gracefully: no new requests or jobs, in-flight ones finish
+// (up to 30 s), nothing is lost.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := a.Runner.Start(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second, // clock advance over months of jobs can take a while
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("kizukai serving", "addr", ln.Addr().String(), "base_url", a.Config.BaseURL, "db", a.DB.String())
+
+	select {
+	case err := <-errc:
+		a.Runner.Stop()
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	a.Runner.Stop()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
