@@ -163,12 +163,14 @@ func (c *cli) shopCreate(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	d, err := c.open()
+	// Through the app, so the shop starts with its built-in journeys and
+	// templates.
+	a, err := app.New(c.ctx, c.cfg, c.log, app.Options{})
 	if err != nil {
 		return errorf(c.stderr, "%v", err)
 	}
-	defer d.Close()
-	s, err := shop.Create(c.ctx, d, p, clock.Real{}.Now())
+	defer a.Close()
+	s, err := a.CreateShop(c.ctx, p)
 	if err != nil {
 		return errorf(c.stderr, "%s", describe(err))
 	}

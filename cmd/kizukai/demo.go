@@ -47,7 +47,7 @@ func (c *cli) ensureDemo(a *app.App) error {
 }
 
 func demoDeps(a *app.App) demo.Deps {
-	return demo.Deps{DB: a.DB, Clock: a.Clock, Events: a.Events, Products: a.Products, Orders: a.Orders}
+	return demo.Deps{DB: a.DB, Clock: a.Clock, Events: a.Events, Products: a.Products, Orders: a.Orders, SetupShop: a.SetupShop}
 }
 
 // printDemo tells a newcomer, in Japanese and English, what was made and

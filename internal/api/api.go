@@ -20,9 +20,14 @@ import (
 	"github.com/kizukai/kizukai/internal/errs"
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/httpx"
+	"github.com/kizukai/kizukai/internal/journey"
+	"github.com/kizukai/kizukai/internal/message"
 	"github.com/kizukai/kizukai/internal/order"
+	"github.com/kizukai/kizukai/internal/policy"
 	"github.com/kizukai/kizukai/internal/product"
 	"github.com/kizukai/kizukai/internal/shop"
+	"github.com/kizukai/kizukai/internal/survey"
+	"github.com/kizukai/kizukai/internal/ticket"
 )
 
 // Prefix is where the API lives.
@@ -39,6 +44,11 @@ type Deps struct {
 	Customers *customer.Service
 	Products  *product.Service
 	Orders    *order.Service
+	Policies  *policy.Service
+	Tickets   *ticket.Service
+	Messages  *message.Service
+	Journeys  *journey.Service
+	Surveys   *survey.Service
 	// RatePerSecond and RateBurst limit each API key (defaults 50/s, burst 100).
 	RatePerSecond float64
 	RateBurst     int

@@ -65,6 +65,7 @@ func wantError(t *testing.T, what string, res apptest.Response, status int, fiel
 // request changed nothing.
 func snapshot(t *testing.T, e *apptest.Env, id string) string {
 	t.Helper()
+	e.Settle() // background journey work must not look like a change
 	res := e.Do("GET", "/api/v1/customers/"+id, nil)
 	if res.Status != http.StatusOK {
 		t.Fatalf("get %s: %d %s", id, res.Status, res.Body)

@@ -49,6 +49,11 @@ func (h *Handler) routes() []route {
 		h.productRoutes(),
 		h.orderRoutes(),
 		h.eventRoutes(),
+		h.policyRoutes(),
+		h.ticketRoutes(),
+		h.messageRoutes(),
+		h.journeyRoutes(),
+		h.surveyRoutes(),
 	)
 }
 

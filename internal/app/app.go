@@ -22,8 +22,15 @@ import (
 	"github.com/kizukai/kizukai/internal/httpx"
 	"github.com/kizukai/kizukai/internal/id"
 	"github.com/kizukai/kizukai/internal/jobs"
+	"github.com/kizukai/kizukai/internal/journey"
+	"github.com/kizukai/kizukai/internal/message"
 	"github.com/kizukai/kizukai/internal/order"
+	"github.com/kizukai/kizukai/internal/pages"
+	"github.com/kizukai/kizukai/internal/policy"
 	"github.com/kizukai/kizukai/internal/product"
+	"github.com/kizukai/kizukai/internal/shop"
+	"github.com/kizukai/kizukai/internal/survey"
+	"github.com/kizukai/kizukai/internal/ticket"
 	"github.com/kizukai/kizukai/internal/token"
 )
 
@@ -40,6 +47,11 @@ type App struct {
 	Customers *customer.Service
 	Products  *product.Service
 	Orders    *order.Service
+	Policies  *policy.Service
+	Tickets   *ticket.Service
+	Messages  *message.Service
+	Journeys  *journey.Service
+	Surveys   *survey.Service
 	Mux       *api.Mux
 	Handler   http.Handler // Mux behind the request ID, access log and security middleware
 	metrics   *metrics
@@ -112,17 +124,64 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 	a.Customers = customer.NewService(a.DB, a.Clock, a.Events)
 	a.Products = product.NewService(a.DB, a.Clock)
 	a.Orders = order.NewService(a.DB, a.Clock, a.Events, a.Customers, a.Signer, a.Config.BaseURL)
+	a.Policies = policy.NewService(a.DB, a.Clock)
+	a.Tickets = ticket.NewService(a.DB, a.Clock, a.Events, a.Customers, a.Policies)
+	a.Messages = message.NewService(message.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
+		Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Policies: a.Policies,
+		Signer: a.Signer, BaseURL: a.Config.BaseURL})
+	a.Journeys = journey.NewService(journey.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
+		Messages: a.Messages, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies})
+	a.Surveys = survey.NewService(a.DB, a.Clock, a.Events, a.Customers, a.Tickets)
+	// Job workers and event subscribers of the after-follow engine.
+	a.Customers.UseQueue(a.Runner.Queue())
+	a.Runner.Register(a.Messages.Workers()...)
+	a.Runner.Register(a.Customers.Workers()...)
+	a.Runner.Register(a.Journeys.Workers()...)
+	a.Messages.SetJourneyPausedFunc(a.Journeys.IsPaused)
+	// Order matters: freshness first, so a band change recorded while an
+	// order is placed is seen by the journeys' subscriber too.
+	a.Events.SubscribeBatch(a.Customers.OnOrdersPlaced)
+	a.Journeys.Subscribe(a.Events)
 
 	a.metrics = newMetrics(a.DB, a.Runner)
 	a.Mux = api.NewMux()
 	api.New(api.Deps{
 		DB: a.DB, Clock: a.Clock, Sim: a.Sim, Runner: a.Runner, Log: a.Log, Events: a.Events,
 		Customers: a.Customers, Products: a.Products, Orders: a.Orders,
+		Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
 	}).Mount(a.Mux)
+	// Public pages (receipt, survey, preferences, contact ...) are mounted here.
+	pages.New(pages.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Signer: a.Signer, Events: a.Events, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Messages: a.Messages, Surveys: a.Surveys}).Mount(a.Mux)
 	a.Mux.HandleFunc("GET /healthz", a.healthz)
 	a.Mux.Handle("GET /metrics", a.metrics.handler())
 	a.Mux.HandleFunc("GET /{$}", a.index)
 	a.Handler = a.middleware(a.Mux)
+	return a.prepare(ctx)
+}
+
+// prepare brings stored state up to date before anything is served: stored
+// freshness for customers who have none yet (after an upgrade), and the
+// freshness sweep's first job.
+func (a *App) prepare(ctx context.Context) error {
+	ids, err := shop.IDs(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	for _, shopID := range ids {
+		if err := a.DB.InTx(ctx, func(tx *db.Tx) error { return a.SetupShop(ctx, tx, shopID) }); err != nil {
+			return fmt.Errorf("shop %s set-up: %w", shopID, err)
+		}
+	}
+	n, err := a.Customers.BackfillFreshness(ctx)
+	if err != nil {
+		return fmt.Errorf("freshness backfill: %w", err)
+	}
+	if n > 0 {
+		a.Log.Info("freshness computed for existing customers", "customers", n)
+	}
+	if err := a.Customers.EnsureSweep(ctx); err != nil {
+		return fmt.Errorf("freshness sweep: %w", err)
+	}
 	return nil
 }
 
@@ -157,6 +216,26 @@ func (a *App) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = fmt.Fprintf(w, "Kizukai — after-follow platform\n\nAPI:     %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)\nHealth:  %s/healthz\nMetrics: %s/metrics\n",
 		a.Config.BaseURL, a.Config.BaseURL, a.Config.BaseURL, a.Config.BaseURL)
+}
+
+// SetupShop installs what every shop starts with (the built-in journeys
+// and their message templates). It is idempotent.
+func (a *App) SetupShop(ctx context.Context, tx db.DBTX, shopID string) error {
+	return a.Journeys.EnsureBuiltins(ctx, tx, shopID)
+}
+
+// CreateShop creates a shop with everything it starts with, in one
+// transaction.
+func (a *App) CreateShop(ctx context.Context, p shop.CreateParams) (shop.Shop, error) {
+	var s shop.Shop
+	err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if s, err = shop.Create(ctx, tx, p, a.Clock.Now()); err != nil {
+			return err
+		}
+		return a.SetupShop(ctx, tx, s.ID)
+	})
+	return s, err
 }
 
 // Serve runs the workers and the HTTP server on ln until ctx is cancelled,

@@ -9,9 +9,6 @@ import (
 	"github.com/kizukai/kizukai/internal/event"
 )
 
-// erased replaces personal text that must stay non-empty (consent source).
-const erased = "erased"
-
 // eraseSQL blanks every personal column of the customer and unlinks the
 // shop's own ID ("erased:<id>"), keeping the row so that orders, totals and
 // aggregates stay as they were.
@@ -23,14 +20,29 @@ WHERE shop_id = $1 AND id = $2 AND erased_at IS NULL`
 const (
 	eraseConsentsSQL = `UPDATE consents SET source = 'erased', text = 'erased' WHERE shop_id = $1 AND customer_id = $2`
 	eraseEventsSQL   = `UPDATE events SET data = '{}' WHERE shop_id = $1 AND customer_id = $2`
+	// Rendered messages carry the name and more; what, when and why stay.
+	eraseMessagesSQL = `UPDATE messages SET subject = '', body = '' WHERE shop_id = $1 AND customer_id = $2`
+	// What the customer wrote to the shop; kind, status and times stay.
+	eraseTicketsSQL = `UPDATE tickets SET subject = '', body = '' WHERE shop_id = $1 AND customer_id = $2`
+	// Survey comments are the customer's words; the scores stay for aggregates.
+	eraseSurveyCommentsSQL = `UPDATE survey_responses SET comment = '' WHERE shop_id = $1 AND customer_id = $2`
 )
+
+// eraseRunsSQL blanks the customer's journey runs' context (it may hold
+// the trigger event's data) and ends their active runs: their pending step
+// jobs then do nothing.
+const eraseRunsSQL = `UPDATE runs SET context = '{}',
+	status = CASE WHEN status = 'active' THEN 'exited' ELSE status END,
+	exit_reason = CASE WHEN status = 'active' THEN 'customer_erased' ELSE exit_reason END,
+	ended_at = COALESCE(ended_at, $3), updated_at = $3
+WHERE shop_id = $1 AND customer_id = $2`
 
 // Erase removes a customer's personal data (APPI 削除): name, contact
 // points, address, attributes, tags, the source and wording of their consent
-// history and the data of their events. The row stays, anonymised and
+// history, the data of their events, the text of their messages and of
+// their tickets, and their survey comments. The row stays, anonymised and
 // marked erased, so orders and aggregates are unchanged; a customer.erased
-// event without personal data records the erasure. An erased or unknown
-// customer is not found.
+// event without personal data records the erasure. An erased or unknown customer is not found.
 //
 // On SQLite the old values stay in free pages of the file until they are
 // reused or the database is vacuumed; operators who need them gone at once
@@ -47,10 +59,13 @@ func (s *Service) Erase(ctx context.Context, shopID, customerID string) error {
 		} else if n == 0 {
 			return errNotFound
 		}
-		for _, q := range []string{deleteTagsSQL, eraseConsentsSQL, eraseEventsSQL} {
+		for _, q := range []string{deleteTagsSQL, eraseConsentsSQL, eraseEventsSQL, eraseMessagesSQL, eraseTicketsSQL, eraseSurveyCommentsSQL} {
 			if _, err := tx.ExecContext(ctx, q, shopID, customerID); err != nil {
 				return fmt.Errorf("erase customer data: %w", err)
 			}
+		}
+		if _, err := tx.ExecContext(ctx, eraseRunsSQL, shopID, customerID, now); err != nil {
+			return fmt.Errorf("erase customer runs: %w", err)
 		}
 		_, _, err = s.events.Record(ctx, tx, event.RecordParams{
 			ShopID: shopID, CustomerID: customerID, Type: event.CustomerErased, OccurredAt: now, Now: now,

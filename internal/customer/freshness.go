@@ -36,6 +36,7 @@ type Freshness struct {
 	ExpectedNextOrderAt time.Time     `json:"expected_next_order_at"`
 	LatestOrderAt       time.Time     `json:"-"`
 	Interval            time.Duration `json:"-"` // the expected interval used
+	rule                int           // which rule of SPEC §6 gave Interval (ruleOwnGaps...); 0 when read back from storage
 }
 
 // ComputeFreshness applies SPEC §6 to one customer's order times.
@@ -55,36 +56,79 @@ func ComputeFreshness(orderTimes []time.Time, latestOrderMinConsumptionDays *int
 	latest := times[len(times)-1]
 
 	var interval time.Duration
+	var rule int
 	switch gaps := gapsOf(times); {
 	case len(gaps) >= 2:
-		interval = median(gaps)
+		interval, rule = median(gaps), ruleOwnGaps
 	case latestOrderMinConsumptionDays != nil && *latestOrderMinConsumptionDays > 0:
-		interval = time.Duration(*latestOrderMinConsumptionDays) * Day
+		interval, rule = time.Duration(*latestOrderMinConsumptionDays)*Day, ruleConsumption
 	case shopMedianGap != nil && *shopMedianGap > 0:
-		interval = *shopMedianGap
+		interval, rule = *shopMedianGap, ruleShopGap
 	default:
-		interval = defaultInterval
+		interval, rule = defaultInterval, ruleDefault
 	}
 	interval = max(interval, Day)
+	f := freshnessFrom(latest, interval, now)
+	f.rule = rule
+	return f
+}
 
-	r := float64(max(now.Sub(latest), 0)) / float64(interval)
-	f := Freshness{
+// Rules of SPEC §6 that give a customer's expected interval, in order.
+const (
+	ruleOwnGaps     = 1 // median gap between their orders (≥ 2 gaps)
+	ruleConsumption = 2 // smallest consumption_days of the latest order's products
+	ruleShopGap     = 3 // the shop's median gap between consecutive orders
+	ruleDefault     = 4 // 30 days
+)
+
+// freshnessFrom is the freshness at now of a customer whose latest order is
+// latest and whose expected interval is interval (> 0). Stored freshness is
+// turned into output with it, so the score decays continuously between
+// recomputations.
+func freshnessFrom(latest time.Time, interval time.Duration, now time.Time) Freshness {
+	since := max(now.Sub(latest), 0)
+	r := float64(since) / float64(interval)
+	return Freshness{
 		Score:               int(math.Round(100 * math.Exp2(-r))),
+		Band:                Bands[bandIndex(since, interval)],
 		ExpectedNextOrderAt: latest.Add(interval).UTC(),
 		LatestOrderAt:       latest.UTC(),
 		Interval:            interval,
 	}
-	switch {
-	case r <= 1:
-		f.Band = BandFresh
-	case r <= 2:
-		f.Band = BandCooling
-	case r <= 4:
-		f.Band = BandStale
-	default:
-		f.Band = BandLost
+}
+
+// bandEnds are the multiples of the expected interval at which fresh,
+// cooling and stale end: a band holds r in (previous end, end].
+var bandEnds = [...]int64{1, 2, 4}
+
+// bandIndex is the index in Bands of the band of a customer whose latest
+// order was since ago. It compares integers, so a boundary (r exactly 1, 2
+// or 4) is never misjudged by floating point.
+func bandIndex(since, interval time.Duration) int {
+	for i, k := range bandEnds {
+		if since <= mulSat(interval, k) {
+			return i
+		}
 	}
-	return f
+	return len(bandEnds)
+}
+
+// mulSat is d×k, saturating instead of overflowing (intervals of centuries).
+func mulSat(d time.Duration, k int64) time.Duration {
+	if d > math.MaxInt64/time.Duration(k) {
+		return math.MaxInt64
+	}
+	return d * time.Duration(k)
+}
+
+// bandStart is the first instant of band i (an index in Bands) for a latest
+// order at latest: the order itself for fresh, else the microsecond after
+// latest + k × interval (r > k; times are stored to the microsecond).
+func bandStart(latest time.Time, interval time.Duration, i int) time.Time {
+	if i == 0 {
+		return latest
+	}
+	return latest.Add(mulSat(interval, bandEnds[i-1])).Truncate(time.Microsecond).Add(time.Microsecond)
 }
 
 func gapsOf(sorted []time.Time) []time.Duration {
@@ -179,8 +223,8 @@ const shopOrdersSQL = `SELECT customer_id, ordered_at FROM orders WHERE shop_id 
 
 // shopMedianGap is the median gap between consecutive orders of the same
 // customer over all the shop's customers; nil when no customer has two
-// orders. It reads every order of the shop (see List on why that is
-// acceptable until freshness is stored).
+// orders. It reads every order of the shop, so stored freshness keeps it in
+// freshness_shops and recomputes it only after new orders (see the sweep).
 func (c *freshnessCalc) shopMedianGap(ctx context.Context) (*time.Duration, error) {
 	if c.shopGapOK {
 		return c.shopGap, nil

@@ -27,7 +27,7 @@ type testBundle struct {
 	ctx    context.Context
 }
 
-func setup(t *testing.T, d *db.DB) *testBundle {
+func setup(t testing.TB, d *db.DB) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewSimulated(t0)
@@ -36,6 +36,14 @@ func setup(t *testing.T, d *db.DB) *testBundle {
 		t.Fatalf("shop: %v", err)
 	}
 	return &testBundle{d: d, svc: NewService(d, clk, &event.Recorder{}), clk: clk, shopID: s.ID, ctx: ctx}
+}
+
+// storeFreshness subscribes the order.placed handler, as the app wires it,
+// so that freshness is stored when an order is (and band changes recorded).
+func (b *testBundle) storeFreshness() {
+	b.svc.events.Subscribe(func(ctx context.Context, tx db.DBTX, e event.Event) error {
+		return b.svc.OnOrdersPlaced(ctx, tx, []event.Event{e})
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -9,6 +9,7 @@ import (
 	"github.com/kizukai/kizukai/internal/errs"
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/id"
+	"github.com/kizukai/kizukai/internal/jobs"
 )
 
 // Service is the customer use cases: upsert, consent, export, erase, import.
@@ -16,11 +17,12 @@ type Service struct {
 	db     *db.DB
 	clock  clock.Clock
 	events *event.Recorder
+	queue  *jobs.Queue // the freshness sweep's (see UseQueue)
 }
 
 // NewService returns a Service.
 func NewService(d *db.DB, clk clock.Clock, events *event.Recorder) *Service {
-	return &Service{db: d, clock: clk, events: events}
+	return &Service{db: d, clock: clk, events: events, queue: jobs.NewQueue(clk)}
 }
 
 // UpsertTx creates the shop's customer with in.ExternalID or updates it,
@@ -122,12 +124,44 @@ func (s *Service) loadTx(ctx context.Context, d db.DBTX, shopID, customerID stri
 
 // withFreshness fills c.Freshness, read outside any transaction.
 func (s *Service) withFreshness(ctx context.Context, shopID string, c Customer) (Customer, error) {
-	f, err := FreshnessOf(ctx, s.db, shopID, c.ID, s.clock.Now())
-	if err != nil {
+	cs := []Customer{c}
+	if err := s.fillFreshness(ctx, shopID, cs); err != nil {
 		return Customer{}, err
 	}
-	c.Freshness = f
-	return c, nil
+	return cs[0], nil
+}
+
+// fillFreshness sets the Freshness of cs (at most maxInList) to their live
+// freshness at the clock's now, computed from the stored inputs (latest
+// order, expected interval) so that the score decays continuously. A
+// customer whose freshness was never stored (created before migration 00007
+// and not yet backfilled, see BackfillFreshness) has it computed from their
+// orders instead.
+func (s *Service) fillFreshness(ctx context.Context, shopID string, cs []Customer) error {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	stored, err := loadStoredFreshness(ctx, s.db, shopID, ids)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	var calc *freshnessCalc
+	for i := range cs {
+		sf := stored[cs[i].ID]
+		if sf.computed {
+			cs[i].Freshness = sf.freshness(now)
+			continue
+		}
+		if calc == nil {
+			calc = newFreshnessCalc(s.db, shopID, now)
+		}
+		if cs[i].Freshness, err = calc.forCustomer(ctx, cs[i].ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ByID returns the shop's customer with tags, consents and freshness.
@@ -150,13 +184,25 @@ func (s *Service) ByExternalIDTx(ctx context.Context, tx db.DBTX, shopID, extern
 	return s.loadTx(ctx, tx, shopID, c.ID)
 }
 
+// IDsByExternalIDTx maps the external IDs of the shop's live (not erased)
+// customers among externalIDs to their IDs, read in tx; unknown ones are
+// absent from the map. It is one query (per 1000 IDs) and loads nothing
+// else: an order batch needs only the IDs of up to 1000 customers, which
+// ByExternalIDTx would read in four queries each.
+func (s *Service) IDsByExternalIDTx(ctx context.Context, tx db.DBTX, shopID string, externalIDs []string) (map[string]string, error) {
+	return idsByExternalID(ctx, tx, shopID, externalIDs)
+}
+
 // List returns a page of the shop's customers in ID order, with tags,
 // consents and freshness, and whether more follow.
 //
-// The band filter is applied after reading: freshness is computed per
-// customer from their orders, so a band query scans the shop's customers
-// page by page until the page is full. A later issue stores freshness and
-// indexes the band; until then this is O(customers) for rare bands.
+// The band filter is an indexed query on the stored band
+// (customers_band: shop_id, freshness_band, id), which the order.placed
+// subscriber and the freshness sweep keep current: under the simulated
+// clock it is exact, in real time the stored band may lag the live one by
+// the sweep's delay (about a second). A customer whose live band (the one
+// shown) already differs is left out, so every item shows the band asked
+// for; one that has just entered the band appears once the sweep stores it.
 func (s *Service) List(ctx context.Context, p ListParams) ([]Customer, bool, error) {
 	var f errs.Fields
 	if p.Band != "" && !slices.Contains(Bands, p.Band) {
@@ -173,28 +219,21 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Customer, bool, err
 	if p.Limit <= 0 {
 		p.Limit = 50
 	}
-	now := s.clock.Now()
-	calc := newFreshnessCalc(s.db, p.ShopID, now)
 	var out []Customer
 	after := p.AfterID
 	batch := p.Limit + 1
-	if p.Band != "" {
-		batch = max(batch, 200)
-	}
 	for {
 		page, err := listRows(ctx, s.db, p, after, batch)
 		if err != nil {
 			return nil, false, err
 		}
+		if err := s.fillFreshness(ctx, p.ShopID, page); err != nil {
+			return nil, false, err
+		}
 		for _, c := range page {
-			f, err := calc.forCustomer(ctx, c.ID)
-			if err != nil {
-				return nil, false, err
+			if p.Band != "" && (c.Freshness == nil || c.Freshness.Band != p.Band) {
+				continue // the sweep has yet to store its new band
 			}
-			if p.Band != "" && (f == nil || f.Band != p.Band) {
-				continue
-			}
-			c.Freshness = f
 			out = append(out, c)
 			if len(out) > p.Limit {
 				break

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -226,13 +227,13 @@ type ListParams struct {
 	ExternalID string // exact match
 	Query      string // case-insensitive substring of name, email, phone or external_id
 	Tag        string // has this tag
-	Band       string // freshness band; computed per customer (see List)
+	Band       string // stored freshness band (see List)
 	AfterID    string // keyset cursor: only IDs after this one
 	Limit      int    // default 50
 }
 
-// listRows returns up to limit customers matching p's SQL filters (all but
-// Band), in ID order after afterID.
+// listRows returns up to limit customers matching p's filters, in ID order
+// after afterID. The band is the stored one (customers_band index).
 func listRows(ctx context.Context, d db.DBTX, p ListParams, afterID string, limit int) ([]Customer, error) {
 	q := `SELECT ` + customerColumns + ` FROM customers WHERE shop_id = $1 AND erased_at IS NULL`
 	args := []any{p.ShopID}
@@ -245,6 +246,9 @@ func listRows(ctx context.Context, d db.DBTX, p ListParams, afterID string, limi
 	}
 	if p.ExternalID != "" {
 		add(`external_id = $?`, p.ExternalID)
+	}
+	if p.Band != "" {
+		add(`freshness_band = $?`, p.Band)
 	}
 	if p.Tag != "" {
 		add(`EXISTS (SELECT 1 FROM customer_tags t WHERE t.shop_id = customers.shop_id
@@ -284,3 +288,67 @@ func listRows(ctx context.Context, d db.DBTX, p ListParams, afterID string, limi
 
 // likeEscaper escapes LIKE's wildcards with the ESCAPE character '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// idsByExternalIDSQL is followed by the IN list. Erased customers are
+// excluded like everywhere else (their external IDs are replaced at erasure
+// anyway, but a caller could send the replacement).
+const idsByExternalIDSQL = `SELECT external_id, id FROM customers WHERE shop_id = $1 AND erased_at IS NULL AND external_id IN (%s)`
+
+// maxInList is how many values one IN list holds, well under both engines'
+// parameter limits.
+const maxInList = 1000
+
+// idsByExternalID maps the shop's live customers' external IDs among
+// externalIDs to their IDs, one query per maxInList IDs.
+func idsByExternalID(ctx context.Context, d db.DBTX, shopID string, externalIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(externalIDs))
+	for start := 0; start < len(externalIDs); start += maxInList {
+		part := externalIDs[start:min(start+maxInList, len(externalIDs))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, shopID)
+		for _, x := range part {
+			args = append(args, x)
+		}
+		q := fmt.Sprintf(idsByExternalIDSQL, placeholders(d.Dialect(), 2, len(part)))
+		if err := func() error {
+			rows, err := d.QueryContext(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var ext, cid string
+				if err := rows.Scan(&ext, &cid); err != nil {
+					return err
+				}
+				out[ext] = cid
+			}
+			return rows.Err()
+		}(); err != nil {
+			return nil, fmt.Errorf("customer ids by external id: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// placeholders returns n comma-separated placeholders numbered from first:
+// "$first, ..." on PostgreSQL, "?, ..." on SQLite, where each "$N" costs a
+// linear search of the names seen so far when the statement is parsed
+// (hundreds of them made the order batch's look-ups parse-bound). A "?"
+// takes the number one past the largest so far, so the list must follow
+// every "$N" of the statement.
+func placeholders(d db.Dialect, first, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if d == db.Postgres {
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(first + i))
+		} else {
+			b.WriteByte('?')
+		}
+	}
+	return b.String()
+}

@@ -177,6 +177,7 @@ func TestList(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		b := setup(t, d)
+		b.storeFreshness() // the band filter reads the stored band
 		b.upsert(t, Input{ExternalID: "a-1", Name: ptr("Taro Yamada"), Tags: &[]string{"vip"}})
 		b.upsert(t, Input{ExternalID: "b_2", Name: ptr("100% 花子"), Email: ptr("hanako@example.jp")})
 		b.upsert(t, Input{ExternalID: "c-3", Phone: ptr("090-1234-5678"), Tags: &[]string{"vip", "tea"}})

@@ -47,6 +47,9 @@ type Deps struct {
 	Events   *event.Recorder
 	Products *product.Service
 	Orders   *order.Service
+	// SetupShop installs what every shop starts with (built-in journeys and
+	// templates) in the transaction that creates the shop.
+	SetupShop func(ctx context.Context, tx db.DBTX, shopID string) error
 }
 
 // Options tune Create.
@@ -88,7 +91,7 @@ func Create(ctx context.Context, deps Deps, opts Options) (Result, error) {
 		opts.Customers = DefaultCustomers
 	}
 	began := deps.Clock.Now()
-	s, err := ensureShop(ctx, deps.DB, began)
+	s, err := ensureShop(ctx, deps.DB, began, deps.SetupShop)
 	if err != nil {
 		return Result{}, err
 	}
@@ -132,7 +135,7 @@ func Create(ctx context.Context, deps Deps, opts Options) (Result, error) {
 
 // ensureShop returns the demo shop, creating it with its profile if needed.
 // Two processes racing here agree on one shop: the loser reads the winner's.
-func ensureShop(ctx context.Context, d *db.DB, now time.Time) (shop.Shop, error) {
+func ensureShop(ctx context.Context, d *db.DB, now time.Time, setup func(context.Context, db.DBTX, string) error) (shop.Shop, error) {
 	s, err := shop.BySlug(ctx, d, Slug)
 	if err == nil || !errors.Is(err, errs.ErrNotFound) {
 		return s, err
@@ -142,8 +145,13 @@ func ensureShop(ctx context.Context, d *db.DB, now time.Time) (shop.Shop, error)
 		if err != nil {
 			return err
 		}
-		s, err = shop.UpdateProfile(ctx, tx, created.ID, profile)
-		return err
+		if s, err = shop.UpdateProfile(ctx, tx, created.ID, profile); err != nil {
+			return err
+		}
+		if setup != nil {
+			return setup(ctx, tx, created.ID)
+		}
+		return nil
 	})
 	if errors.Is(err, errs.ErrConflict) {
 		return shop.BySlug(ctx, d, Slug)

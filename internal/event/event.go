@@ -1,26 +1,13 @@
-// Package event records what happened to customers and tells subscribers.
-//
-// An event is a fact: an order was placed, consent changed, a message was
-// sent, an integrator posted a custom event. Record writes it in the
-// caller's transaction and calls every subscriber in that same transaction,
-// so whatever hangs on an event (a journey run, a job) commits with it or not
-// at all. The customer timeline is read from here.
-//
-// It imports only db, errs and id: every other domain package may use it.
 package event
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/kizukai/kizukai/internal/db"
-	"github.com/kizukai/kizukai/internal/errs"
 	"github.com/kizukai/kizukai/internal/id"
 )
 
@@ -47,13 +34,25 @@ type Event struct {
 // An error rolls the whole transaction back.
 type SubscriberFunc func(ctx context.Context, tx db.DBTX, e Event) error
 
+// BatchSubscriberFunc is called once per Record or RecordMany call with
+// the events it stored (never none), in their order, in the same
+// transaction. An error rolls the whole transaction back. A subscriber that
+// needs queries per event can make them once per batch this way: an order
+// batch records up to 1000 events in one call.
+type BatchSubscriberFunc func(ctx context.Context, tx db.DBTX, es []Event) error
+
 // Recorder records events and calls subscribers. Create one per process.
 type Recorder struct {
-	subs []SubscriberFunc
+	subs      []SubscriberFunc
+	batchSubs []BatchSubscriberFunc
 }
 
 // Subscribe adds f; call it during start-up wiring only.
 func (r *Recorder) Subscribe(f SubscriberFunc) { r.subs = append(r.subs, f) }
+
+// SubscribeBatch adds f, called after the per-event subscribers; call it
+// during start-up wiring only.
+func (r *Recorder) SubscribeBatch(f BatchSubscriberFunc) { r.batchSubs = append(r.batchSubs, f) }
 
 var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
 
@@ -76,111 +75,131 @@ type RecordParams struct {
 // with the same ExternalID exists, Record stores nothing, calls nobody and
 // returns the existing event with created=false.
 func (r *Recorder) Record(ctx context.Context, tx db.DBTX, p RecordParams) (e Event, created bool, err error) {
-	data := json.RawMessage("{}")
-	if p.Data != nil {
-		if data, err = json.Marshal(p.Data); err != nil {
-			return Event{}, false, fmt.Errorf("event data: %w", err)
+	es, cs, err := r.RecordMany(ctx, tx, []RecordParams{p})
+	if err != nil {
+		return Event{}, false, err
+	}
+	return es[0], cs[0], nil
+}
+
+// RecordMany is Record for many events at once: it writes them with
+// multi-row INSERTs (one statement per insertChunk events rather than one
+// per event) and then calls the subscribers for each newly stored event, in
+// the order of ps, and the batch subscribers once with all of them, all in
+// tx. The results are parallel to ps: the event and whether it was
+// created. An external ID that is already stored, or that
+// appears earlier in ps, is not stored again: its result is the stored (or
+// earlier) event with created=false, and no subscriber is called for it.
+func (r *Recorder) RecordMany(ctx context.Context, tx db.DBTX, ps []RecordParams) ([]Event, []bool, error) {
+	evs := make([]Event, len(ps))
+	created := make([]bool, len(ps))
+	type key struct{ shop, ext string }
+	firstOf := map[key]int{}
+	dupOf := map[int]int{} // a later occurrence of an external ID → its first
+	var todo []int         // indexes of the events to insert
+	for i, p := range ps {
+		data := json.RawMessage("{}")
+		if p.Data != nil {
+			b, err := json.Marshal(p.Data)
+			if err != nil {
+				return nil, nil, fmt.Errorf("event data: %w", err)
+			}
+			data = b
+		}
+		evs[i] = Event{
+			ID: id.New("evt"), ShopID: p.ShopID, CustomerID: p.CustomerID, Type: p.Type,
+			ExternalID: p.ExternalID, OccurredAt: p.OccurredAt.UTC(), Data: data, CreatedAt: p.Now.UTC(),
+		}
+		if p.ExternalID != "" {
+			k := key{p.ShopID, p.ExternalID}
+			if f, seen := firstOf[k]; seen {
+				dupOf[i] = f
+				continue
+			}
+			firstOf[k] = i
+		}
+		todo = append(todo, i)
+	}
+	stored, err := insertEvents(ctx, tx, evs, todo)
+	if err != nil {
+		return nil, nil, err
+	}
+	if stored == len(todo) {
+		for _, i := range todo {
+			created[i] = true
+		}
+	} else if err := resolveExisting(ctx, tx, evs, todo, created, stored); err != nil {
+		return nil, nil, err
+	}
+	for i, f := range dupOf {
+		evs[i], created[i] = evs[f], false
+	}
+	var fresh []Event
+	for i := range evs {
+		if !created[i] {
+			continue
+		}
+		fresh = append(fresh, evs[i])
+		for _, f := range r.subs {
+			if err := f(ctx, tx, evs[i]); err != nil {
+				return nil, nil, fmt.Errorf("event %s subscriber: %w", evs[i].Type, err)
+			}
 		}
 	}
-	e = Event{
-		ID: id.New("evt"), ShopID: p.ShopID, CustomerID: p.CustomerID, Type: p.Type,
-		ExternalID: p.ExternalID, OccurredAt: p.OccurredAt.UTC(), Data: data, CreatedAt: p.Now.UTC(),
-	}
-	const q = `INSERT INTO events (shop_id, id, customer_id, type, external_id, occurred_at, data, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
-	res, err := tx.ExecContext(ctx, q, e.ShopID, e.ID, nullable(e.CustomerID), e.Type, nullable(e.ExternalID),
-		e.OccurredAt, string(e.Data), e.CreatedAt)
-	if err != nil {
-		return Event{}, false, fmt.Errorf("insert event: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return Event{}, false, fmt.Errorf("insert event: %w", err)
-	} else if n == 0 {
-		existing, err := ByExternalID(ctx, tx, p.ShopID, p.ExternalID)
-		return existing, false, err
-	}
-	for _, f := range r.subs {
-		if err := f(ctx, tx, e); err != nil {
-			return Event{}, false, fmt.Errorf("event %s subscriber: %w", e.Type, err)
+	if len(fresh) > 0 {
+		for _, f := range r.batchSubs {
+			if err := f(ctx, tx, fresh); err != nil {
+				return nil, nil, fmt.Errorf("event batch subscriber: %w", err)
+			}
 		}
 	}
-	return e, true, nil
+	return evs, created, nil
 }
 
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-const columns = `id, shop_id, COALESCE(customer_id, ''), type, COALESCE(external_id, ''), occurred_at, data, created_at`
-
-func scan(row interface{ Scan(...any) error }) (Event, error) {
-	var e Event
-	var data string
-	if err := row.Scan(&e.ID, &e.ShopID, &e.CustomerID, &e.Type, &e.ExternalID, &e.OccurredAt, &data, &e.CreatedAt); err != nil {
-		return Event{}, err
-	}
-	e.Data = json.RawMessage(data)
-	return e, nil
-}
-
-// ByExternalID returns the shop's event with the given external ID.
-func ByExternalID(ctx context.Context, d db.DBTX, shopID, externalID string) (Event, error) {
-	e, err := scan(d.QueryRowContext(ctx, `SELECT `+columns+` FROM events WHERE shop_id = $1 AND external_id = $2`, shopID, externalID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Event{}, errs.NotFound("event_not_found", "event not found")
-	}
-	if err != nil {
-		return Event{}, fmt.Errorf("event by external id: %w", err)
-	}
-	return e, nil
-}
-
-// ListParams selects a customer's events, newest first.
-type ListParams struct {
-	ShopID     string
-	CustomerID string
-	Types      []string  // optional filter
-	Before     time.Time // optional: only events that occurred before (keyset)
-	BeforeID   string    // with Before: tie-breaker
-	Limit      int
-}
-
-// List returns a customer's events, newest first.
-func List(ctx context.Context, d db.DBTX, p ListParams) ([]Event, error) {
-	q := `SELECT ` + columns + ` FROM events WHERE shop_id = $1 AND customer_id = $2`
-	args := []any{p.ShopID, p.CustomerID}
-	if !p.Before.IsZero() {
-		args = append(args, p.Before, p.BeforeID)
-		q += fmt.Sprintf(` AND (occurred_at < $%d OR (occurred_at = $%d AND id < $%d))`, len(args)-1, len(args)-1, len(args))
-	}
-	if len(p.Types) > 0 {
-		ph := make([]string, len(p.Types))
-		for i, t := range p.Types {
-			args = append(args, t)
-			ph[i] = fmt.Sprintf("$%d", len(args))
+// resolveExisting runs after an insert that stored fewer rows (stored) than
+// it was given: it reads back the events of evs[todo] that have external IDs
+// and marks as created those stored under the ID made for them; the others
+// are replaced by the event stored earlier. Events without an external ID
+// can only have been skipped by an ID collision, which the final count
+// catches.
+func resolveExisting(ctx context.Context, tx db.DBTX, evs []Event, todo []int, created []bool, stored int) error {
+	byShop := map[string][]string{}
+	for _, i := range todo {
+		if e := evs[i]; e.ExternalID != "" {
+			byShop[e.ShopID] = append(byShop[e.ShopID], e.ExternalID)
+		} else {
+			created[i] = true
 		}
-		q += ` AND type IN (` + strings.Join(ph, ", ") + `)`
 	}
-	if p.Limit <= 0 {
-		p.Limit = 100
-	}
-	args = append(args, p.Limit)
-	q += fmt.Sprintf(` ORDER BY occurred_at DESC, id DESC LIMIT $%d`, len(args))
-	rows, err := d.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scan(rows)
+	found := map[[2]string]Event{}
+	for shopID, exts := range byShop {
+		es, err := byExternalIDs(ctx, tx, shopID, exts)
 		if err != nil {
-			return nil, fmt.Errorf("scan event: %w", err)
+			return err
 		}
-		out = append(out, e)
+		for _, e := range es {
+			found[[2]string{shopID, e.ExternalID}] = e
+		}
 	}
-	return out, rows.Err()
+	n := 0
+	for _, i := range todo {
+		e := evs[i]
+		if e.ExternalID != "" {
+			s, ok := found[[2]string{e.ShopID, e.ExternalID}]
+			if !ok {
+				// Neither inserted nor found: only a concurrent delete could
+				// do this; never answer an event that is not stored.
+				return fmt.Errorf("event %s with external id vanished", e.Type)
+			}
+			created[i] = s.ID == e.ID
+			evs[i] = s
+		}
+		if created[i] {
+			n++
+		}
+	}
+	if n != stored {
+		return fmt.Errorf("events: %d stored, %d accounted for (an ID collision)", stored, n)
+	}
+	return nil
 }

@@ -23,7 +23,10 @@ type Result struct {
 // chunkSize is how many orders one transaction writes. Larger chunks
 // amortise the per-transaction and per-statement cost (and SQLite's fsync
 // per commit); smaller ones hold SQLite's single writer for less time.
-const chunkSize = 500
+// A whole batch (1000) was 15–20 % faster than 500 on both engines (one
+// commit and one round of look-ups instead of two), and holds SQLite's
+// writer for about 50 ms.
+const chunkSize = MaxBatch
 
 // maxRaceRetries bounds the retries of a chunk that lost an insert race to
 // a concurrent writer (each retry sees the winner's rows as existing).
@@ -113,6 +116,9 @@ func (s *Service) placeChunk(ctx context.Context, shopID string, subs []Submissi
 func (s *Service) tryChunk(ctx context.Context, shopID string, subs []Submission, idx []int, now time.Time) (map[int]Result, error) {
 	out := make(map[int]Result, len(idx))
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := planCacheMode(ctx, tx, customPlansPG); err != nil {
+			return err
+		}
 		ext := make([]string, len(idx))
 		for k, i := range idx {
 			ext[k] = subs[i].ExternalID
@@ -168,7 +174,7 @@ func (s *Service) tryChunk(ctx context.Context, shopID string, subs []Submission
 // upserted in customer external ID order (a consistent lock order).
 func (s *Service) resolveCustomers(ctx context.Context, tx db.DBTX, shopID string, subs []Submission, fresh []int, refs []string,
 	out map[int]Result) (map[int]string, error) {
-	ids, err := customerIDs(ctx, tx, shopID, refs)
+	ids, err := s.customers.IDsByExternalIDTx(ctx, tx, shopID, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +237,9 @@ func (s *Service) insertChunk(ctx context.Context, tx db.DBTX, shopID string, su
 	if err != nil {
 		return err
 	}
+	if err := planCacheMode(ctx, tx, genericPlansPG); err != nil {
+		return err
+	}
 	// Insert in external_id order: two concurrent batches holding the same
 	// external_ids then queue behind each other instead of deadlocking.
 	slices.SortFunc(fresh, func(a, b int) int { return cmpString(subs[a].ExternalID, subs[b].ExternalID) })
@@ -251,16 +260,22 @@ func (s *Service) insertChunk(ctx context.Context, tx db.DBTX, shopID string, su
 	if err := insertLines(ctx, tx, orders); err != nil {
 		return err
 	}
+	ps := make([]event.RecordParams, len(orders))
 	for k, o := range orders {
 		first := !had[o.CustomerID]
 		had[o.CustomerID] = true
-		if _, _, err := s.events.Record(ctx, tx, event.RecordParams{
+		ps[k] = event.RecordParams{
 			ShopID: shopID, CustomerID: o.CustomerID, Type: event.OrderPlaced, OccurredAt: o.OrderedAt, Now: now,
 			Data: PlacedData{OrderID: o.ID, ExternalID: o.ExternalID, Total: o.Total, Currency: o.Currency, SKUs: skus(o.Lines),
 				Channel: o.Channel, Store: o.Store, FirstOrder: first},
-		}); err != nil {
-			return err
 		}
+	}
+	// One multi-row INSERT for the chunk's events instead of one per order:
+	// on PostgreSQL each statement is a round trip (see docs/performance.md).
+	if _, _, err := s.events.RecordMany(ctx, tx, ps); err != nil {
+		return err
+	}
+	for k, o := range orders {
 		out[fresh[k]] = Result{Order: s.withReceipt(o), Created: true}
 	}
 	return nil

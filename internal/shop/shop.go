@@ -173,3 +173,21 @@ func UpdateProfile(ctx context.Context, d db.DBTX, shopID string, p ProfileParam
 	}
 	return ByID(ctx, d, shopID)
 }
+
+// IDs returns the IDs of every shop, for instance-wide start-up work.
+func IDs(ctx context.Context, d db.DBTX) ([]string, error) {
+	rows, err := d.QueryContext(ctx, `SELECT id FROM shops ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list shops: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan shop: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -96,7 +96,7 @@ func New(t testing.TB, dbURL string, o Options) *Env {
 		a.Runner.Stop()
 		_ = a.Close()
 	})
-	s, err := shop.Create(ctx, a.DB, shop.CreateParams{Slug: "test-shop", Name: "テスト商店"}, a.Clock.Now())
+	s, err := a.CreateShop(ctx, shop.CreateParams{Slug: "test-shop", Name: "テスト商店"})
 	if err != nil {
 		t.Fatalf("shop: %v", err)
 	}
@@ -112,6 +112,16 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// Settle runs every job that is due now (journey steps, message
+// evaluations, freshness sweeps) and returns when none is left, so a test
+// can compare stored state without racing the background runner.
+func (e *Env) Settle() {
+	e.T.Helper()
+	if _, err := e.App.Runner.RunDue(context.Background()); err != nil {
+		e.T.Fatalf("settle: %v", err)
+	}
 }
 
 // Response is a decoded API response.
@@ -198,7 +208,7 @@ func (e *Env) DoKey(key, method, path string, body any) Response {
 func (e *Env) OtherShop(slug string) (shop.Shop, string) {
 	e.T.Helper()
 	ctx := context.Background()
-	s, err := shop.Create(ctx, e.App.DB, shop.CreateParams{Slug: slug, Name: "Other " + slug}, e.App.Clock.Now())
+	s, err := e.App.CreateShop(ctx, shop.CreateParams{Slug: slug, Name: "Other " + slug})
 	if err != nil {
 		e.T.Fatalf("shop: %v", err)
 	}

@@ -1,0 +1,203 @@
+package message
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kizukai/kizukai/internal/db"
+	"github.com/kizukai/kizukai/internal/event"
+	"github.com/kizukai/kizukai/internal/jobs"
+	"github.com/kizukai/kizukai/internal/policy"
+	"github.com/kizukai/kizukai/internal/shop"
+	"github.com/kizukai/kizukai/internal/ticket"
+)
+
+// Workers returns the message.due worker, for the job runner.
+func (s *Service) Workers() []jobs.Worker {
+	return []jobs.Worker{jobs.Func(DueKind, s.workDue)}
+}
+
+// workDue judges one message at its due time, in one transaction that holds
+// the customer's lock: reload, ask the policy, then suppress, defer (with a
+// new job at the deferral's end) or render and deliver, record the event
+// and complete the job. Holding the lock while counting and changing the
+// status is what keeps the caps true when many messages of one customer
+// come due at once.
+func (s *Service) workDue(ctx context.Context, j *jobs.Job) error {
+	var args dueArgs
+	if err := j.Decode(&args); err != nil {
+		return jobs.Cancel(err)
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		m, err := byID(ctx, tx, j.ShopID, args.MessageID)
+		if errors.Is(err, errNotFound) {
+			return jobs.CompleteTx(ctx, tx, j)
+		}
+		if err != nil {
+			return err
+		}
+		if err := policy.LockCustomer(ctx, tx, m.ShopID, m.CustomerID); err != nil {
+			return err
+		}
+		if m, err = byID(ctx, tx, m.ShopID, m.ID); err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		// Only a waiting message is judged, and only when its time has come:
+		// a job left from an earlier due time (the message was deferred
+		// since) finds another job scheduled at the new one.
+		if (m.Status == StatusScheduled || m.Status == StatusDeferred) && !m.DueAt.After(now) {
+			if err := s.judge(ctx, tx, &m, now); err != nil {
+				return err
+			}
+		}
+		return jobs.CompleteTx(ctx, tx, j)
+	})
+}
+
+// judge applies the policy's decision to m.
+func (s *Service) judge(ctx context.Context, tx db.DBTX, m *Message, now time.Time) error {
+	pol, err := s.Policies.Get(ctx, tx, m.ShopID)
+	if err != nil {
+		return err
+	}
+	sh, err := shop.ByID(ctx, tx, m.ShopID)
+	if err != nil {
+		return err
+	}
+	c, err := customerByID(ctx, tx, m.ShopID, m.CustomerID)
+	if err != nil && !errors.Is(err, errCustomerGone) {
+		return err
+	}
+	// An erased customer has no contact points left: the policy answers
+	// unreachable.
+	consents := map[string]bool{}
+	if err == nil {
+		cs, err := s.Customers.ConsentsTx(ctx, tx, m.ShopID, m.CustomerID)
+		if err != nil {
+			return err
+		}
+		for ch, cn := range cs {
+			consents[ch] = cn.Granted
+		}
+	}
+	sent, care, err := sentHistory(ctx, tx, m.ShopID, m.CustomerID, now)
+	if err != nil {
+		return err
+	}
+	complaint, err := ticket.HasOpenComplaint(ctx, tx, m.ShopID, m.CustomerID)
+	if err != nil {
+		return err
+	}
+	paused := false
+	if m.JourneyID != "" && s.journeyPaused != nil {
+		if paused, err = s.journeyPaused(ctx, tx, m.ShopID, m.JourneyID); err != nil {
+			return err
+		}
+	}
+	d := policy.Decide(pol, sh.Location(),
+		policy.Message{Purpose: m.Purpose, Channel: m.ChannelRequested, JourneyPaused: paused},
+		policy.Customer{Contacts: policy.Contacts(c.Email, c.Phone, c.LineUserID, c.PostalAddress), Consents: consents, Preferred: c.Preferred},
+		policy.History{OpenComplaint: complaint, CareSinceLatestOrder: care, Sent: sent}, now)
+
+	switch d.Outcome {
+	case policy.Suppress:
+		m.Status, m.Reason = StatusSuppressed, d.Reason
+		if err := setJudged(ctx, tx, m, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, m, EventSuppressed, now)
+	case policy.Defer:
+		until := d.Until
+		if !until.After(now) {
+			until = now.Add(time.Second) // never a job that is due again at once
+		}
+		m.Status, m.Reason, m.DueAt = StatusDeferred, d.Reason, until.UTC()
+		if err := setJudged(ctx, tx, m, now); err != nil {
+			return err
+		}
+		if err := s.enqueueDue(ctx, tx, *m); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, m, EventDeferred, now)
+	case policy.Send:
+		return s.release(ctx, tx, m, sh, c, d.Channel, now)
+	}
+	return fmt.Errorf("policy outcome %q unknown", d.Outcome)
+}
+
+// shortChannels get the short (SMS) text of a template.
+var shortChannels = []string{"sms", "line"}
+
+// release renders m for its customer now, stores the text and hands it to
+// the deliverer. A template that cannot be rendered fails the message (it
+// would fail again on every retry) rather than the job.
+func (s *Service) release(ctx context.Context, tx db.DBTX, m *Message, sh shop.Shop, c customerRow, channel string, now time.Time) error {
+	r, err := s.renderMessage(ctx, tx, m, sh, c)
+	if err != nil {
+		if ctx.Err() != nil || !isTemplateProblem(err) {
+			return err
+		}
+		m.Status, m.Reason = StatusFailed, "template_error"
+		if err := setJudged(ctx, tx, m, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, m, EventFailed, now)
+	}
+	m.Channel, m.Locale, m.Subject, m.Body = channel, r.Locale, r.Subject, r.Body
+	if slices.Contains(shortChannels, channel) {
+		m.Subject, m.Body = "", r.SMS
+	}
+	m.Status, m.Reason = StatusSending, ""
+	if err := setReleased(ctx, tx, m, now); err != nil {
+		return err
+	}
+	if err := s.deliverer.Deliver(ctx, tx, m); err != nil {
+		return err
+	}
+	if m.Status == StatusSent {
+		return s.record(ctx, tx, m, EventSent, now)
+	}
+	return nil
+}
+
+// templateProblem marks errors of the merchant's template (not of storage).
+type templateProblem struct{ err error }
+
+func (e templateProblem) Error() string { return e.err.Error() }
+func (e templateProblem) Unwrap() error { return e.err }
+
+func isTemplateProblem(err error) bool {
+	var tp templateProblem
+	return errors.As(err, &tp) || errors.Is(err, errTemplateNotFound) || errors.Is(err, errOrderNotFound)
+}
+
+func (s *Service) renderMessage(ctx context.Context, tx db.DBTX, m *Message, sh shop.Shop, c customerRow) (Rendered, error) {
+	t, err := templateTx(ctx, tx, m.ShopID, m.TemplateKey)
+	if err != nil {
+		return Rendered{}, err
+	}
+	locale := chooseLocale(t, c.Locale)
+	v, err := s.vars(ctx, tx, varsParams{Shop: sh, CustomerID: m.CustomerID, CustomerName: c.Name,
+		OrderID: m.OrderID, SKU: m.SKU, Locale: locale})
+	if err != nil {
+		return Rendered{}, err
+	}
+	r, err := s.renderFor(ctx, t, locale, v)
+	if err != nil {
+		return Rendered{}, templateProblem{err}
+	}
+	return r, nil
+}
+
+// record adds the message's event to the customer's timeline: what and
+// why, never the text.
+func (s *Service) record(ctx context.Context, tx db.DBTX, m *Message, typ string, now time.Time) error {
+	_, _, err := s.Events.Record(ctx, tx, event.RecordParams{ShopID: m.ShopID, CustomerID: m.CustomerID, Type: typ,
+		OccurredAt: now, Now: now, Data: EventData{MessageID: m.ID, Purpose: string(m.Purpose), Reason: m.Reason,
+			JourneyID: m.JourneyID, Channel: m.Channel}})
+	return err
+}

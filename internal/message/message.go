@@ -1,0 +1,170 @@
+package message
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kizukai/kizukai/internal/errs"
+	"github.com/kizukai/kizukai/internal/policy"
+)
+
+// Statuses of a message (SPEC §2).
+const (
+	StatusScheduled  = "scheduled"
+	StatusDeferred   = "deferred"
+	StatusSuppressed = "suppressed"
+	StatusSending    = "sending"
+	StatusSent       = "sent"
+	StatusDelivered  = "delivered"
+	StatusFailed     = "failed"
+	StatusOpened     = "opened"
+	StatusClicked    = "clicked"
+)
+
+// Statuses lists every status, for validating list filters.
+var Statuses = []string{StatusScheduled, StatusDeferred, StatusSuppressed, StatusSending, StatusSent,
+	StatusDelivered, StatusFailed, StatusOpened, StatusClicked}
+
+// The statuses that count as "sent" for the policy's caps and shares are
+// the docs' sent, delivered, opened and clicked, plus sending, a message the
+// policy already released to a channel: leaving sending out would let a
+// burst of messages waiting on a provider slip past the frequency cap. The
+// history queries in store.go spell them out.
+
+// Purposes of messages (SPEC §2).
+var Purposes = []string{"transactional", "care", "info", "sales"}
+
+// Channels a message may ask for; "best" lets the policy choose.
+var Channels = []string{"best", "line", "sms", "email", "postal"}
+
+// Events recorded on a customer's timeline when a message is judged. Their
+// data is EventData: never the subject or body.
+const (
+	EventSent       = "message.sent"
+	EventSuppressed = "message.suppressed"
+	EventDeferred   = "message.deferred"
+	EventFailed     = "message.failed"
+)
+
+// EventData is the data of a message.* event.
+type EventData struct {
+	MessageID string `json:"message_id"`
+	Purpose   string `json:"purpose"`
+	Reason    string `json:"reason,omitempty"`
+	JourneyID string `json:"journey_id,omitempty"`
+	Channel   string `json:"channel,omitempty"`
+}
+
+// Message is one message to one customer on one channel (SPEC §7 message).
+type Message struct {
+	ID               string         `json:"id"`
+	ShopID           string         `json:"-"`
+	CustomerID       string         `json:"customer_id"`
+	Channel          string         `json:"channel" doc:"the channel chosen when the policy released it; empty before"`
+	ChannelRequested string         `json:"channel_requested" doc:"best, line, sms, email or postal"`
+	Purpose          policy.Purpose `json:"purpose" doc:"transactional, care, info or sales"`
+	Status           string         `json:"status" doc:"scheduled, deferred, suppressed, sending, sent, delivered, failed, opened or clicked"`
+	Reason           string         `json:"reason" doc:"why it was deferred, suppressed or failed, e.g. frequency_cap, quiet_hours, no_consent"`
+	JourneyID        string         `json:"journey_id"`
+	JourneyVersion   int            `json:"journey_version"`
+	RunID            string         `json:"run_id"`
+	StepID           string         `json:"step_id"`
+	OrderID          string         `json:"order_id"`
+	SKU              string         `json:"sku"`
+	TemplateKey      string         `json:"template_key"`
+	Locale           string         `json:"locale" doc:"of the rendered text; empty until rendered"`
+	Subject          string         `json:"subject" doc:"rendered when sent; empty before"`
+	Body             string         `json:"body" doc:"rendered when sent; empty before"`
+	DedupeKey        string         `json:"dedupe_key"`
+	OptedOut         bool           `json:"opted_out" doc:"the customer withdrew consent within 7 days of receiving it"`
+	DueAt            time.Time      `json:"due_at"`
+	ReleasedAt       *time.Time     `json:"released_at"`
+	SentAt           *time.Time     `json:"sent_at"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+}
+
+// CreateParams plans a message (see Service.CreateTx).
+type CreateParams struct {
+	ShopID         string
+	CustomerID     string
+	JourneyID      string
+	JourneyVersion int
+	RunID          string
+	StepID         string
+	OrderID        string
+	SKU            string
+	TemplateKey    string
+	Purpose        policy.Purpose
+	Channel        string    // "best" when empty
+	DueAt          time.Time // the clock's now when zero
+	DedupeKey      string    // e.g. run:<run>:<step>; one message per key and shop
+}
+
+const (
+	maxRef = 200 // IDs, keys and SKUs referenced by a message
+)
+
+// validate checks p and fills defaults in place.
+func (p *CreateParams) validate() error {
+	var f errs.Fields
+	if p.ShopID == "" {
+		f.Add("shop_id", "required")
+	}
+	if p.CustomerID == "" {
+		f.Add("customer_id", "required")
+	}
+	if !slices.Contains(Purposes, string(p.Purpose)) {
+		f.Add("purpose", "must be one of "+strings.Join(Purposes, ", "))
+	}
+	if p.Channel == "" {
+		p.Channel = "best"
+	}
+	if !slices.Contains(Channels, p.Channel) {
+		f.Add("channel", "must be one of "+strings.Join(Channels, ", "))
+	}
+	if !validKey(p.TemplateKey) {
+		f.Add("template_key", "lower-case letters, digits and _ (at most 64)")
+	}
+	if p.DedupeKey == "" {
+		f.Add("dedupe_key", "required")
+	}
+	for name, v := range map[string]string{"journey_id": p.JourneyID, "run_id": p.RunID, "step_id": p.StepID,
+		"order_id": p.OrderID, "sku": p.SKU, "dedupe_key": p.DedupeKey, "customer_id": p.CustomerID} {
+		if len(v) > maxRef {
+			f.Add(name, "at most 200 bytes")
+		}
+	}
+	return f.Err()
+}
+
+// ListParams selects a page of a shop's messages, newest first. Empty
+// filters match everything.
+type ListParams struct {
+	ShopID     string
+	CustomerID string
+	Status     string
+	Purpose    string
+	JourneyID  string
+	Reason     string
+	BeforeID   string // keyset cursor: the ID of the previous page's last message
+	Limit      int    // default 50
+}
+
+func (p *ListParams) validate() error {
+	f := errs.Fields{}
+	if p.Status != "" && !slices.Contains(Statuses, p.Status) {
+		f.Add("status", "must be one of "+strings.Join(Statuses, ", "))
+	}
+	if p.Purpose != "" && !slices.Contains(Purposes, p.Purpose) {
+		f.Add("purpose", "must be one of "+strings.Join(Purposes, ", "))
+	}
+	if len(f) > 0 {
+		return &errs.Error{Kind: errs.ErrMalformed, Code: "invalid_filter", Message: "a list filter has a value that cannot match", Fields: f}
+	}
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	return nil
+}
