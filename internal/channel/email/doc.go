@@ -7,8 +7,10 @@
 //     the same Message-ID. SMTP does not deduplicate: Dedupes() is false,
 //     and a connection lost after the final "." of DATA is Ambiguous.
 //   - Every non-transactional email carries List-Unsubscribe: <url> and
-//     List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058); one
-//     without an unsubscribe URL is refused (Permanent), never sent.
+//     List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058) and names
+//     its sender in From; one without an unsubscribe URL or a sender name is
+//     refused (Permanent), never sent. The labelling in the body (address,
+//     contact, opt-out statement) is rendered by the message templates.
 //   - No CR, LF or other control character from a subject, a name or an
 //     extra header value reaches the wire: they are replaced before go-mail
 //     encodes the header, so no input can create a header.

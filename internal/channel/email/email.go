@@ -79,7 +79,9 @@ func (c *Client) Dedupes() bool { return false }
 
 // Send sends m on a pooled connection, or a new one. A pooled connection
 // the server closed meanwhile fails its NOOP check before anything is
-// sent, and the message goes out once on a fresh connection.
+// sent, and the message goes out once on a fresh connection. ctx bounds
+// dialling; once connected, each SMTP command is bounded by Config.Timeout
+// (go-mail takes no context there).
 func (c *Client) Send(ctx context.Context, m channel.Message) (channel.Receipt, error) {
 	msg, err := c.build(m)
 	if err != nil {

@@ -235,6 +235,7 @@ func TestSendNotSent(t *testing.T) {
 		{"bad recipient", func(m *channel.Message) { m.To.Email = "hanako@example.jp\r\nBcc: x@evil.example" }},
 		{"recipient with a display name", func(m *channel.Message) { m.To.Email = "Hanako <hanako@example.jp>" }},
 		{"no text", func(m *channel.Message) { m.Text = "" }},
+		{"non-transactional without a sender name", func(m *channel.Message) { m.Sender.Name = " " }},
 		{"extra header that is not X-", func(m *channel.Message) { m.Headers = map[string]string{"Bcc": "x@evil.example"} }},
 	}
 	for _, tt := range tests {

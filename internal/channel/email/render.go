@@ -90,6 +90,9 @@ func (c *Client) build(m channel.Message) (*gomail.Msg, error) {
 	msg.SetMessageIDWithValue(MessageID(m.ID, c.domain))
 	msg.SetDateWithValue(c.clock.Now())
 	if !m.Transactional() {
+		if strings.TrimSpace(m.Sender.Name) == "" {
+			return nil, channel.Permanent(errors.New("non-transactional email must name its sender"))
+		}
 		u, err := unsubscribeURL(m.UnsubscribeURL)
 		if err != nil {
 			return nil, channel.Permanent(fmt.Errorf("non-transactional email: %w", err))

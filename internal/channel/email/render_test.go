@@ -55,7 +55,25 @@ func TestRenderGolden(t *testing.T) {
 	if err := c.Render(&buf, m); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "care.eml", buf.Bytes())
+	golden(t, "care.eml", sortHeaders(buf.Bytes()))
+}
+
+// sortHeaders puts the header fields of a rendered email in name order
+// (go-mail writes them in map order) and uses LF line ends, so the golden
+// file is stable and readable.
+func sortHeaders(eml []byte) []byte {
+	s := strings.ReplaceAll(string(eml), "\r\n", "\n")
+	head, body, _ := strings.Cut(s, "\n\n")
+	var fields []string
+	for _, line := range strings.Split(head, "\n") {
+		if len(fields) > 0 && (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")) {
+			fields[len(fields)-1] += "\n" + line
+			continue
+		}
+		fields = append(fields, line)
+	}
+	slices.Sort(fields)
+	return []byte(strings.Join(fields, "\n") + "\n\n" + body)
 }
 
 func TestMessageID(t *testing.T) {

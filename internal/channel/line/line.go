@@ -149,7 +149,9 @@ func (c *Client) Send(ctx context.Context, m channel.Message) (channel.Receipt, 
 	if err != nil {
 		return channel.Receipt{}, channel.Permanent(errors.New("line: endpoint is not usable"))
 	}
-	res, body, err := api.WithContext(ctx).PushMessageWithHttpInfo(Request(m), RetryKey(m.ID))
+	// The SDK's error is not used: it may quote the reply body, and the
+	// status code (or its absence) says all that matters here.
+	res, body, _ := api.WithContext(ctx).PushMessageWithHttpInfo(Request(m), RetryKey(m.ID))
 	if res == nil {
 		// Transport failure. The SDK's error names the endpoint only, but
 		// keep to the kind of failure.

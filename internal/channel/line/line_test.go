@@ -70,6 +70,13 @@ type fakeLINE struct {
 	pushes   int               // pushes accepted, i.e. shown to the user
 }
 
+// pushCount returns how many pushes the user saw.
+func (f *fakeLINE) pushCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pushes
+}
+
 func (f *fakeLINE) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("X-Line-Retry-Key")
 	if r.Method != http.MethodPost || r.URL.Path != "/v2/bot/message/push" || r.Header.Get("Authorization") != "Bearer "+testToken {
@@ -186,8 +193,8 @@ func TestRetryAfterLostReplyIsAcceptedOnce(t *testing.T) {
 	if err != nil || rc.ProviderID != "req-1" {
 		t.Fatalf("retry: %+v, %v", rc, err)
 	}
-	if f.pushes != 1 {
-		t.Fatalf("the user got %d pushes", f.pushes)
+	if f.pushCount() != 1 {
+		t.Fatalf("the user got %d pushes", f.pushCount())
 	}
 }
 
@@ -205,7 +212,7 @@ func TestSendRefusesBadMessages(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	if f.pushes != 0 {
+	if f.pushCount() != 0 {
 		t.Fatal("a refused message was pushed")
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -28,6 +28,21 @@ type gateway struct {
 	mu     sync.Mutex
 	got    []genericPayload
 	keys   []string
+	seen   chan struct{} // one token per recorded request
+}
+
+// requests waits for n recorded requests and returns them.
+func (g *gateway) requests(n int) ([]genericPayload, []string) {
+	for range n {
+		select {
+		case <-g.seen:
+		case <-time.After(5 * time.Second):
+			g.t.Fatalf("the gateway saw fewer than %d requests", n)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]genericPayload(nil), g.got...), append([]string(nil), g.keys...)
 }
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +73,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	g.got, g.keys = append(g.got, p), append(g.keys, r.Header.Get("Idempotency-Key"))
 	g.mu.Unlock()
+	g.seen <- struct{}{}
 	if g.status == 0 {
 		<-r.Context().Done() // hang until the client gives up
 		return
@@ -77,7 +93,7 @@ func testMessage() channel.Message {
 
 func newGeneric(t *testing.T, status int, timeout time.Duration) (*Generic, *gateway, *httptest.Server) {
 	t.Helper()
-	g := &gateway{t: t, status: status}
+	g := &gateway{t: t, status: status, seen: make(chan struct{}, 16)}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
 	p, err := NewGeneric(GenericConfig{URL: srv.URL + "/send?token=gw-secret", From: "HIDAMARI", Secret: testSecret, Timeout: timeout})
@@ -122,8 +138,8 @@ func TestGenericSend(t *testing.T) {
 			} else if err == nil || channel.ClassOf(err) != tt.class {
 				t.Fatalf("err %v, want class %v", err, tt.class)
 			}
-			if len(g.got) != 1 || g.got[0].To != m.To.Phone || g.got[0].Body != m.Text || g.got[0].From != "HIDAMARI" {
-				t.Fatalf("gateway got %+v", g.got)
+			if got, _ := g.requests(1); len(got) != 1 || got[0].To != m.To.Phone || got[0].Body != m.Text || got[0].From != "HIDAMARI" {
+				t.Fatalf("gateway got %+v", got)
 			}
 		})
 	}
@@ -138,9 +154,10 @@ func TestGenericRetryReusesKey(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	}
-	for _, k := range g.keys {
+	_, keys := g.requests(3)
+	for _, k := range keys {
 		if k != m.ID {
-			t.Fatalf("keys %v", g.keys)
+			t.Fatalf("keys %v", keys)
 		}
 	}
 }

@@ -29,6 +29,21 @@ type fakeTwilio struct {
 	reply  string
 	mu     sync.Mutex
 	forms  []url.Values
+	seen   chan struct{} // one token per recorded request
+}
+
+// requests waits for n recorded requests and returns their forms.
+func (f *fakeTwilio) requests(n int) []url.Values {
+	for range n {
+		select {
+		case <-f.seen:
+		case <-time.After(5 * time.Second):
+			f.t.Fatalf("Twilio saw fewer than %d requests", n)
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.forms...)
 }
 
 func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -46,6 +61,7 @@ func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.forms = append(f.forms, r.PostForm)
 	f.mu.Unlock()
+	f.seen <- struct{}{}
 	if f.status == 0 {
 		<-r.Context().Done()
 		return
@@ -57,7 +73,7 @@ func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newTwilio(t *testing.T, status int, reply string) (*Twilio, *fakeTwilio) {
 	t.Helper()
-	f := &fakeTwilio{t: t, status: status, reply: reply}
+	f := &fakeTwilio{t: t, status: status, reply: reply, seen: make(chan struct{}, 16)}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	p, err := NewTwilio(TwilioConfig{BaseURL: srv.URL, AccountSID: testSID, AuthToken: testToken, From: "+15005550006",
@@ -100,9 +116,9 @@ func TestTwilioSend(t *testing.T) {
 			} else if err == nil || channel.ClassOf(err) != tt.class || !strings.Contains(err.Error(), tt.code) {
 				t.Fatalf("err %v, want class %v naming %q", err, tt.class, tt.code)
 			}
-			if len(f.forms) != 1 || f.forms[0].Get("To") != m.To.Phone || f.forms[0].Get("Body") != m.Text ||
-				f.forms[0].Get("StatusCallback") != "https://kizukai.example/hooks/sms/twilio/hidamari?id="+m.ID {
-				t.Fatalf("form %v", f.forms)
+			if forms := f.requests(1); len(forms) != 1 || forms[0].Get("To") != m.To.Phone || forms[0].Get("Body") != m.Text ||
+				forms[0].Get("StatusCallback") != "https://kizukai.example/hooks/sms/twilio/hidamari?id="+m.ID {
+				t.Fatalf("form %v", forms)
 			}
 		})
 	}
