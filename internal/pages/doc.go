@@ -9,7 +9,7 @@
 // first, English by the customer's locale or ?lang=; one stylesheet served
 // at a content-hashed URL; no script, no external asset, no cookie.
 //
-// Decisions (see also docs/pages.md):
+// Decisions:
 //   - Tokens: receipt and survey name the order; preferences and
 //     unsubscribe name the customer (message links are signed that way), or
 //     for unsubscribe "<customer id>:<channel>" to withdraw one channel;

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kizukai/kizukai/internal/errs"
@@ -160,5 +161,36 @@ func (h *Handler) careText(r *http.Request, shopID string, o order.Order) (strin
 			text = m.Body
 		}
 	}
-	return text, nil
+	return careExcerpt(text), nil
+}
+
+// isRule reports whether a line is a signature separator: three or more
+// dashes or rules (-, ―, —, ─, ━, =).
+func isRule(t string) bool {
+	n := 0
+	for _, r := range t {
+		if !strings.ContainsRune("-―—─━=＝", r) {
+			return false
+		}
+		n++
+	}
+	return n >= 3
+}
+
+// careExcerpt is a message body as the receipt shows it: without the
+// signature (the page shows the shop's contacts) and without bare links
+// (the page itself is where they lead).
+func careExcerpt(body string) string {
+	var out []string
+	for _, line := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
+		t := strings.TrimSpace(line)
+		if isRule(t) {
+			break
+		}
+		if strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
 }

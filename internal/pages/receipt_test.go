@@ -37,7 +37,11 @@ func TestReceipt(t *testing.T) {
 
 		// The care message sent by the post-purchase journey shows once it went out.
 		advance(t, e, "1m")
-		wantPage(t, "receipt with care", get(t, e, f.receipt), 200, "山田 花子")
+		care := get(t, e, f.receipt)
+		wantPage(t, "receipt with care", care, 200, "山田 花子")
+		if strings.Contains(care.Body, "http://kizukai.test/u/") {
+			t.Error("the receipt shows the message's unsubscribe link")
+		}
 
 		// The stylesheet is served at its hashed URL and cached for good.
 		i := strings.Index(p.Body, `href="/assets/pages-`)
