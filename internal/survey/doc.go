@@ -25,13 +25,9 @@
 // An edit that turns a good answer into a low one opens the ticket then; a
 // response never opens a second one.
 //
-// ticket.Service has no in-transaction create yet, and on SQLite a nested
-// transaction would wait on itself, so the ticket is opened right after the
-// answer commits: the answer claims the recovery ('pending') in its own
-// transaction, so concurrent submits open one ticket, and a failure to open
-// it releases the claim and fails the submit (the next submit retries). A
-// crash in between leaves 'pending' without a ticket; ticket.CreateTx would
-// close that window.
+// The recovery ticket is opened in the answer's own transaction
+// (ticket.CreateTx), so the answer and its ticket commit together, and
+// concurrent submits of one response open one ticket.
 //
 // Invariants: every query is scoped by shop ID; comments are personal data
 // (never logged, never in events, erased with the customer, exported under

@@ -2,7 +2,6 @@ package survey
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -28,7 +27,8 @@ func NewService(d *db.DB, clk clock.Clock, events *event.Recorder, customers *cu
 	return &Service{db: d, clock: clk, events: events, customers: customers, tickets: tickets}
 }
 
-// recoveryPending marks a response whose recovery ticket is being opened.
+// recoveryPending marks a response whose recovery ticket is being opened
+// (within the answer's transaction: it never outlives it).
 const recoveryPending = "pending"
 
 // Submit stores the answer of the order's customer to a survey: the first
@@ -81,23 +81,23 @@ func (s *Service) Submit(ctx context.Context, shopID, surveyID, orderID string, 
 		if created {
 			p.Type, p.ExternalID = EventAnswered, "survey:"+surveyID+":"+orderID
 		}
-		_, _, err = s.events.Record(ctx, tx, p)
+		if _, _, err = s.events.Record(ctx, tx, p); err != nil {
+			return err
+		}
+		if needTicket {
+			r.RecoveryTicketID, err = s.openRecovery(ctx, tx, shopID, r)
+		}
 		return err
 	})
 	if err != nil {
 		return Response{}, false, err
 	}
-	if needTicket {
-		if r.RecoveryTicketID, err = s.openRecovery(ctx, shopID, r); err != nil {
-			return Response{}, false, err
-		}
-	}
 	return r, created, nil
 }
 
-// openRecovery opens the recovery ticket of a response that claimed it,
-// and stores its ID; on failure it releases the claim.
-func (s *Service) openRecovery(ctx context.Context, shopID string, r Response) (string, error) {
+// openRecovery opens the recovery ticket of a response that claimed it, and
+// stores its ID, in the answer's transaction.
+func (s *Service) openRecovery(ctx context.Context, tx db.DBTX, shopID string, r Response) (string, error) {
 	body := fmt.Sprintf("アンケート（%s）で低い評価をいただきました。お客さまにご連絡ください。\n注文: %s\n満足度 (CSAT): %d / 5\n", r.SurveyID, r.OrderID, r.CSAT)
 	if r.NPS != nil {
 		body += fmt.Sprintf("おすすめ度 (NPS): %d / 10\n", *r.NPS)
@@ -105,15 +105,12 @@ func (s *Service) openRecovery(ctx context.Context, shopID string, r Response) (
 	if r.Comment != "" {
 		body += "\nコメント:\n" + r.Comment + "\n"
 	}
-	t, err := s.tickets.Create(ctx, shopID, ticket.CreateInput{CustomerID: r.CustomerID, Kind: RecoveryKind(r.Comment),
+	t, err := s.tickets.CreateTx(ctx, tx, shopID, ticket.CreateInput{CustomerID: r.CustomerID, Kind: RecoveryKind(r.Comment),
 		Subject: RecoverySubject, Body: body})
 	if err != nil {
-		if rerr := setRecovery(context.WithoutCancel(ctx), s.db, shopID, r.ID, ""); rerr != nil {
-			return "", errors.Join(err, rerr)
-		}
 		return "", fmt.Errorf("open recovery ticket: %w", err)
 	}
-	return t.ID, setRecovery(ctx, s.db, shopID, r.ID, t.ID)
+	return t.ID, setRecovery(ctx, tx, shopID, r.ID, t.ID)
 }
 
 // ByOrder returns the answer given for the order's survey; not found when

@@ -40,30 +40,40 @@ type eventData struct {
 // transaction. An unknown or erased customer is a validation error naming
 // the field that named it.
 func (s *Service) Create(ctx context.Context, shopID string, in CreateInput) (Ticket, error) {
-	if err := in.Validate(); err != nil {
-		return Ticket{}, err
-	}
 	var t Ticket
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		customerID, err := s.resolveCustomer(ctx, tx, shopID, in)
-		if err != nil {
-			return err
-		}
-		p, err := s.policies.Get(ctx, tx, shopID)
-		if err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		t = Ticket{ID: id.New("tkt"), CustomerID: customerID, Kind: in.Kind, Status: StatusOpen, Subject: in.Subject,
-			Body: in.Body, Assignee: in.Assignee, FirstResponseDueAt: now.Add(p.TicketSLA(in.Kind)), CreatedAt: now, UpdatedAt: now}
-		if err := insert(ctx, tx, shopID, t); err != nil {
-			return err
-		}
-		_, _, err = s.events.Record(ctx, tx, event.RecordParams{ShopID: shopID, CustomerID: customerID, Type: EventOpened,
-			OccurredAt: now, Now: now, Data: eventData{TicketID: t.ID, Kind: t.Kind}})
+		var err error
+		t, err = s.CreateTx(ctx, tx, shopID, in)
 		return err
 	})
 	if err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
+}
+
+// CreateTx is Create in the caller's transaction, so that what opens a
+// ticket (a low survey score) and the ticket commit together.
+func (s *Service) CreateTx(ctx context.Context, tx db.DBTX, shopID string, in CreateInput) (Ticket, error) {
+	if err := in.Validate(); err != nil {
+		return Ticket{}, err
+	}
+	customerID, err := s.resolveCustomer(ctx, tx, shopID, in)
+	if err != nil {
+		return Ticket{}, err
+	}
+	p, err := s.policies.Get(ctx, tx, shopID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	now := s.clock.Now()
+	t := Ticket{ID: id.New("tkt"), CustomerID: customerID, Kind: in.Kind, Status: StatusOpen, Subject: in.Subject,
+		Body: in.Body, Assignee: in.Assignee, FirstResponseDueAt: now.Add(p.TicketSLA(in.Kind)), CreatedAt: now, UpdatedAt: now}
+	if err := insert(ctx, tx, shopID, t); err != nil {
+		return Ticket{}, err
+	}
+	if _, _, err := s.events.Record(ctx, tx, event.RecordParams{ShopID: shopID, CustomerID: customerID, Type: EventOpened,
+		OccurredAt: now, Now: now, Data: eventData{TicketID: t.ID, Kind: t.Kind}}); err != nil {
 		return Ticket{}, err
 	}
 	return t, nil
