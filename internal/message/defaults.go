@@ -53,7 +53,7 @@ var defaultTemplates = []Template{
 
 このたびは{{ shop.name }}で{% if product.name != "" %}{{ product.name }}を{% endif %}お選びいただき、ありがとうございます。
 {%- if product.goal != "" %}
-{{ product.goal }}のお手伝いができればうれしいです。
+「{{ product.goal }}」のお手伝いができればうれしいです。
 {%- endif %}
 {%- if links.receipt != "" %}
 
@@ -64,7 +64,7 @@ var defaultTemplates = []Template{
 わからないことや気になることがあれば、このメールへの返信で、いつでもお気軽にお尋ねください。
 ` + footerJA,
 		SMSJA: `{{ shop.sender_name }}です。{% if product.name != "" %}{{ product.name }}の{% endif %}ご購入ありがとうございます。` +
-			`{% if product.goal != "" %}{{ product.goal }}のお手伝いができればうれしいです。{% endif %}` +
+			`{% if product.goal != "" %}「{{ product.goal }}」のお手伝いができればうれしいです。{% endif %}` +
 			`{% if links.receipt != "" %}使い方ガイド：{{ links.receipt }} {% endif %}` + smsStopJA,
 		SubjectEN: `Thank you for your purchase at {{ shop.name }}`,
 		BodyEN: greetEN + `
@@ -91,7 +91,7 @@ If anything is unclear, just reply to this email. We are happy to help.
 
 {{ shop.name }}です。{% if product.name != "" %}{{ product.name }}がお手元に届いて、数日が経ちました。{% endif %}使い心地はいかがでしょうか。
 {%- if product.goal != "" %}
-{{ product.goal }}のために、より心地よくお使いいただけるよう、ちょっとしたコツをお届けします。
+「{{ product.goal }}」のために、より心地よくお使いいただけるよう、ちょっとしたコツをお届けします。
 {%- endif %}
 {%- if product.guide != "" %}
 
