@@ -57,6 +57,8 @@ func TestReadmeTour(t *testing.T) {
 	for _, want := range []string{
 		`"phone":"+819012345678"`, `"receipt_url":"http`, `"type":"order.placed"`, `"type":"app.sample_requested"`,
 		`"band":"fresh"`, `"band":"cooling"`, `"code":"validation_failed"`, "\n200\n", "\n204\n",
+		`"template_key":"care_thanks","locale":"ja"`, `"template_key":"care_replenish","locale":"ja"`,
+		`"builtin_key":"post_purchase_care"`,
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("tour output lacks %s\n%s", want, out)
