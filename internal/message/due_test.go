@@ -87,7 +87,7 @@ func TestDueSendsThroughOutbox(t *testing.T) {
 		if got.Status != StatusSent || got.Channel != "email" || got.Locale != "ja" || got.SentAt == nil || !got.SentAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("after due: %+v", got)
 		}
-		for _, want := range []string{"山田 花子様", "深煎りブレンドを", "毎朝のおいしい一杯のお手伝い", b.orders.ReceiptURL(o), "ひだまり珈琲 店主 森", "http://kizukai.test/u/"} {
+		for _, want := range []string{"山田 花子様", "深煎りブレンドを", "「毎朝のおいしい一杯」のお手伝い", b.orders.ReceiptURL(o), "ひだまり珈琲 店主 森", "http://kizukai.test/u/"} {
 			if !strings.Contains(got.Body, want) {
 				t.Errorf("body lacks %q:\n%s", want, got.Body)
 			}
