@@ -61,35 +61,14 @@ RETURNING id`
 // taken it returns the existing job's id and false (id 0 if that job
 // finished in between). On a *db.Tx, local runners are woken after commit.
 func (q *Queue) Enqueue(ctx context.Context, tx db.DBTX, p EnqueueParams) (int64, bool, error) {
-	if p.Kind == "" {
-		return 0, false, errors.New("enqueue: job kind is empty")
+	row, err := q.row(p)
+	if err != nil {
+		return 0, false, err
 	}
-	if p.MaxAttempts < 0 {
-		return 0, false, fmt.Errorf("enqueue %s: max attempts %d is negative", p.Kind, p.MaxAttempts)
-	}
-	maxAttempts := p.MaxAttempts
-	if maxAttempts == 0 {
-		maxAttempts = DefaultMaxAttempts
-	}
-	args := []byte("{}")
-	if p.Args != nil {
-		var err error
-		if args, err = json.Marshal(p.Args); err != nil {
-			return 0, false, fmt.Errorf("enqueue %s: marshal args: %w", p.Kind, err)
-		}
-	}
-	now := q.clk.Now()
-	runAt := p.RunAt
-	if runAt.IsZero() {
-		runAt = now
-	}
-	var uniqueKey *string
-	if p.UniqueKey != "" {
-		uniqueKey = &p.UniqueKey
-	}
+	now, runAt, uniqueKey := row.now, row.runAt, row.uniqueKey
 
 	var id int64
-	err := tx.QueryRowContext(ctx, insertJob, p.Kind, p.ShopID, string(args), maxAttempts, runAt, uniqueKey, now).Scan(&id)
+	err = tx.QueryRowContext(ctx, insertJob, p.Kind, p.ShopID, row.args, row.maxAttempts, runAt, uniqueKey, now).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The unique key is taken: report the job that holds it.
 		err = tx.QueryRowContext(ctx, jobByUniqueKey, p.UniqueKey).Scan(&id)
@@ -106,14 +85,55 @@ func (q *Queue) Enqueue(ctx context.Context, tx db.DBTX, p EnqueueParams) (int64
 	}
 
 	if !runAt.After(now) {
-		switch t := tx.(type) {
-		case interface{ AfterCommit(func()) }:
-			t.AfterCommit(q.wake)
-		case *db.DB:
-			q.wake()
-		}
+		q.wakeAfter(tx)
 	}
 	return id, true, nil
+}
+
+// wakeAfter wakes the local runners once tx commits (at once on the DB).
+func (q *Queue) wakeAfter(tx db.DBTX) {
+	switch t := tx.(type) {
+	case interface{ AfterCommit(func()) }:
+		t.AfterCommit(q.wake)
+	case *db.DB:
+		q.wake()
+	}
+}
+
+// jobRow is an EnqueueParams checked and filled with its defaults.
+type jobRow struct {
+	kind, shopID, args string
+	maxAttempts        int
+	runAt, now         time.Time
+	uniqueKey          *string
+}
+
+// row checks p and fills its defaults.
+func (q *Queue) row(p EnqueueParams) (jobRow, error) {
+	if p.Kind == "" {
+		return jobRow{}, errors.New("enqueue: job kind is empty")
+	}
+	if p.MaxAttempts < 0 {
+		return jobRow{}, fmt.Errorf("enqueue %s: max attempts %d is negative", p.Kind, p.MaxAttempts)
+	}
+	r := jobRow{kind: p.Kind, shopID: p.ShopID, args: "{}", maxAttempts: p.MaxAttempts, runAt: p.RunAt, now: q.clk.Now()}
+	if r.maxAttempts == 0 {
+		r.maxAttempts = DefaultMaxAttempts
+	}
+	if p.Args != nil {
+		b, err := json.Marshal(p.Args)
+		if err != nil {
+			return jobRow{}, fmt.Errorf("enqueue %s: marshal args: %w", p.Kind, err)
+		}
+		r.args = string(b)
+	}
+	if r.runAt.IsZero() {
+		r.runAt = r.now
+	}
+	if p.UniqueKey != "" {
+		r.uniqueKey = &p.UniqueKey
+	}
+	return r, nil
 }
 
 // subscribe returns a channel that receives a signal (coalesced) whenever a

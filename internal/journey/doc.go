@@ -17,7 +17,8 @@
 //     coupon.requested events, each executed step is logged once in
 //     run_log, and the next journey.step job is enqueued at the next
 //     step's planned time. A waiting run is a row and a future job: it
-//     costs no CPU.
+//     costs no CPU. Step jobs worked at the same moment share one
+//     transaction and write with multi-row statements (batch.go).
 //   - Timing: a step's planned time is the previous step's planned time
 //     plus its wait, never when a deferred message finally went out.
 //

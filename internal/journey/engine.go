@@ -2,9 +2,8 @@ package journey
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kizukai/kizukai/internal/db"
@@ -25,41 +24,83 @@ func (s *Service) Workers() []jobs.Worker {
 // completion: a crash either leaves the job to run again with nothing done
 // or commits the steps and the job's deletion together. A job whose run
 // has ended or moved on (a duplicate) completes without doing anything.
+//
+// Jobs worked at the same time share transactions (batch.go): one commit
+// and one statement per kind of write for many runs.
 func (s *Service) workStep(ctx context.Context, j *jobs.Job) error {
 	var a stepArgs
 	if err := j.Decode(&a); err != nil {
 		return jobs.Cancel(err)
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		// Lock the customer before the run, in the order every other writer
-		// of runs takes them (an order's transaction locks its customers,
-		// then its subscriber ends runs; erasure updates the customer, then
-		// the runs), so that PostgreSQL never sees the two wait on each other.
-		r, err := runForUpdate(ctx, tx, j.ShopID, a.RunID, false)
-		if errors.Is(err, sql.ErrNoRows) {
-			return jobs.CompleteTx(ctx, tx, j)
+	return s.batcher().do(ctx, &stepCall{job: j, args: a}, s.workSteps)
+}
+
+// advanceRuns advances the runs of calls, all of one shop, in tx. It locks
+// the customers before the runs, in the order every other writer of runs
+// takes them (an order's transaction locks its customers, then its
+// subscriber ends runs; erasure updates the customer, then the runs), so
+// that PostgreSQL never sees the two wait on each other.
+func (s *Service) advanceRuns(ctx context.Context, tx db.DBTX, shopID string, calls []*stepCall, w *stepWriter) error {
+	runIDs := make([]string, 0, len(calls))
+	var unknown []string // runs whose job does not name the customer
+	for _, c := range calls {
+		runIDs = append(runIDs, c.args.RunID)
+		if c.args.CustomerID == "" {
+			unknown = append(unknown, c.args.RunID)
 		}
+	}
+	customers := make([]string, 0, len(calls))
+	for _, c := range calls {
+		if c.args.CustomerID != "" {
+			customers = append(customers, c.args.CustomerID)
+		}
+	}
+	if len(unknown) > 0 {
+		m, err := runCustomers(ctx, tx, shopID, unknown)
 		if err != nil {
 			return err
 		}
-		if err := policy.LockCustomer(ctx, tx, j.ShopID, r.CustomerID); err != nil {
+		for _, cid := range m {
+			customers = append(customers, cid)
+		}
+	}
+	slices.Sort(customers)
+	if err := lockCustomers(ctx, tx, shopID, slices.Compact(customers)); err != nil {
+		return err
+	}
+	runs, err := runsForUpdate(ctx, tx, shopID, runIDs)
+	if err != nil {
+		return err
+	}
+	for _, c := range calls {
+		r, ok := runs[c.args.RunID]
+		if !ok || r.Status != RunActive || r.StepIndex != c.args.Step {
+			continue // gone, ended or moved on: a duplicate
+		}
+		if c.args.CustomerID != "" && c.args.CustomerID != r.CustomerID {
+			return fmt.Errorf("run %s: job names customer %s, run has %s", r.ID, c.args.CustomerID, r.CustomerID)
+		}
+		if err := s.advance(ctx, tx, shopID, r, w); err != nil {
 			return err
 		}
-		if r, err = runForUpdate(ctx, tx, j.ShopID, a.RunID, true); err != nil {
-			return err
-		}
-		if r.Status == RunActive && r.StepIndex == a.Step {
-			if err := s.advance(ctx, tx, j.ShopID, &r); err != nil {
-				return err
-			}
-		}
-		return jobs.CompleteTx(ctx, tx, j)
-	})
+	}
+	return nil
+}
+
+// stepWriter collects what advancing runs writes in bulk: log rows and
+// the next journey.step jobs.
+type stepWriter struct {
+	logs  []logRow
+	sends []message.CreateParams
+	// sendLogs[i] is the log row whose detail is the ID of sends[i].
+	sendLogs []int
+	saved    []savedRun
+	next     []jobs.EnqueueParams
 }
 
 // advance executes the run's due steps, saves its position and schedules
-// its next step.
-func (s *Service) advance(ctx context.Context, tx db.DBTX, shopID string, r *Run) error {
+// its next step (through w).
+func (s *Service) advance(ctx context.Context, tx db.DBTX, shopID string, r *Run, w *stepWriter) error {
 	def, err := s.definition(ctx, tx, shopID, r.JourneyID, r.Version)
 	if err != nil {
 		return err
@@ -75,14 +116,15 @@ func (s *Service) advance(ctx context.Context, tx db.DBTX, shopID string, r *Run
 			break
 		}
 		st := &def.Steps[r.StepIndex]
-		out, err := s.execute(ctx, tx, shopID, r, def, st, f, now)
+		out, err := s.execute(ctx, tx, shopID, r, def, st, f, now, w)
 		if err != nil {
 			return fmt.Errorf("run %s step %s: %w", r.ID, st.ID, err)
 		}
-		if err := insertLog(ctx, tx, shopID, r, LogEntry{StepID: st.ID, StepType: st.Type, PlannedAt: out.planned,
-			DoneAt: now, Outcome: out.outcome, Detail: out.detail}); err != nil {
-			return err
+		if out.send {
+			w.sendLogs = append(w.sendLogs, len(w.logs))
 		}
+		w.logs = append(w.logs, logRow{shopID: shopID, runID: r.ID, customerID: r.CustomerID, stepIndex: r.StepIndex,
+			e: LogEntry{StepID: st.ID, StepType: st.Type, PlannedAt: out.planned, DoneAt: now, Outcome: out.outcome, Detail: out.detail}})
 		switch {
 		case out.end:
 			r.Status, r.ExitReason, r.EndedAt = RunCompleted, "exit_step:"+st.ID, &now
@@ -92,11 +134,9 @@ func (s *Service) advance(ctx context.Context, tx db.DBTX, shopID string, r *Run
 			r.StepIndex++
 		}
 	}
-	if err := saveRun(ctx, tx, shopID, r, now); err != nil {
-		return err
-	}
+	w.saved = append(w.saved, savedRun{shopID: shopID, r: r, now: now})
 	if r.Status == RunActive {
-		return s.enqueueStep(ctx, tx, shopID, r, now)
+		w.next = append(w.next, stepJob(shopID, r, now))
 	}
 	return nil
 }
@@ -108,18 +148,19 @@ type stepResult struct {
 	detail  string
 	jump    int  // the next step's index, or -1 for the following one
 	end     bool // the run ends here
+	send    bool // planned a message (the stepWriter's last send)
 }
 
 // execute performs one step. Waits move the run's planned time; every
 // other step happens at the planned time it was reached at.
-func (s *Service) execute(ctx context.Context, tx db.DBTX, shopID string, r *Run, def *Definition, st *Step, f *factSource, now time.Time) (stepResult, error) {
+func (s *Service) execute(ctx context.Context, tx db.DBTX, shopID string, r *Run, def *Definition, st *Step, f *factSource, now time.Time, w *stepWriter) (stepResult, error) {
 	if res, ok, err := flow(r, def, st, f); ok || err != nil {
 		return res, err
 	}
 	res := stepResult{planned: r.StepAt, jump: -1}
 	switch st.Type {
 	case StepSend:
-		return s.send(ctx, tx, shopID, r, st, f, now, res)
+		return s.send(shopID, r, st, f, now, res, w)
 	case StepTask, StepCoupon:
 		typ, key := EventTaskCreated, "task"
 		if st.Type == StepCoupon {
@@ -185,8 +226,10 @@ func flow(r *Run, def *Definition, st *Step, f *factSource) (stepResult, bool, e
 }
 
 // send plans the step's message: scheduled, due at the step's planned time
-// (or now, when that has passed), judged by the policy when due.
-func (s *Service) send(ctx context.Context, tx db.DBTX, shopID string, r *Run, st *Step, f *factSource, now time.Time, res stepResult) (stepResult, error) {
+// (or now, when that has passed), judged by the policy when due. The
+// message is written with the batch's others (writeSteps), and its ID then
+// becomes the log row's detail.
+func (s *Service) send(shopID string, r *Run, st *Step, f *factSource, now time.Time, res stepResult, w *stepWriter) (stepResult, error) {
 	sku, ok, err := f.sendSKU(st)
 	if err != nil {
 		return res, err
@@ -199,14 +242,38 @@ func (s *Service) send(ctx context.Context, tx db.DBTX, shopID string, r *Run, s
 	if due.Before(now) {
 		due = now
 	}
-	m, _, err := s.Messages.CreateTx(ctx, tx, message.CreateParams{
+	w.sends = append(w.sends, message.CreateParams{
 		ShopID: shopID, CustomerID: r.CustomerID, JourneyID: r.JourneyID, JourneyVersion: r.Version, RunID: r.ID,
 		StepID: st.ID, OrderID: r.Context.OrderID, SKU: sku, TemplateKey: st.Template, Purpose: policy.Purpose(st.Purpose),
 		Channel: st.Channel, DueAt: due, DedupeKey: "run:" + r.ID + ":" + st.ID,
 	})
-	if err != nil {
-		return res, err
-	}
-	res.outcome, res.detail = "planned", m.ID
+	res.outcome, res.send = "planned", true
 	return res, nil
+}
+
+// writeSteps writes what advancing a batch's runs collected in w: the
+// messages (their IDs into the log), the log rows, the runs' positions
+// and their next jobs.
+func (s *Service) writeSteps(ctx context.Context, tx db.DBTX, w *stepWriter) error {
+	if len(w.sends) > 0 {
+		ms, _, err := s.Messages.CreateManyTx(ctx, tx, w.sends)
+		if err != nil {
+			return err
+		}
+		for i, m := range ms {
+			w.logs[w.sendLogs[i]].e.Detail = m.ID
+		}
+	}
+	if err := insertLogs(ctx, tx, w.logs); err != nil {
+		return err
+	}
+	if err := saveRuns(ctx, tx, w.saved); err != nil {
+		return err
+	}
+	if len(w.next) > 0 {
+		if _, err := s.Queue.EnqueueMany(ctx, tx, w.next); err != nil {
+			return err
+		}
+	}
+	return nil
 }

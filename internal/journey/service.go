@@ -40,6 +40,9 @@ type Service struct {
 	// versions caches definitions by shop, journey and version: a stored
 	// version never changes, so the cache needs no invalidation.
 	versions sync.Map
+
+	batchOnce sync.Once
+	steps     *stepBatcher // journey.step jobs worked together (batch.go)
 }
 
 // NewService returns a Service.

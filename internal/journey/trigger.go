@@ -61,6 +61,9 @@ const KindStep = "journey.step"
 type stepArgs struct {
 	RunID string `json:"run_id"`
 	Step  int    `json:"step"`
+	// CustomerID spares the worker a read of the run before it locks the
+	// customer; jobs enqueued before it was added lack it.
+	CustomerID string `json:"customer_id,omitempty"`
 }
 
 // Subscribe makes the engine start and end runs on the events r records,
@@ -213,15 +216,20 @@ func (s *Service) startRun(ctx context.Context, tx db.DBTX, e event.Event, place
 // enqueueStep schedules the journey.step job of the run's next step at its
 // planned time (now if that has passed).
 func (s *Service) enqueueStep(ctx context.Context, tx db.DBTX, shopID string, r *Run, now time.Time) error {
+	_, _, err := s.Queue.Enqueue(ctx, tx, stepJob(shopID, r, now))
+	return err
+}
+
+// stepJob is the journey.step job of the run's next step.
+func stepJob(shopID string, r *Run, now time.Time) jobs.EnqueueParams {
 	at := r.StepAt
 	if at.Before(now) {
 		at = now
 	}
-	_, _, err := s.Queue.Enqueue(ctx, tx, jobs.EnqueueParams{
-		Kind: KindStep, ShopID: shopID, Args: stepArgs{RunID: r.ID, Step: r.StepIndex}, RunAt: at,
+	return jobs.EnqueueParams{
+		Kind: KindStep, ShopID: shopID, Args: stepArgs{RunID: r.ID, Step: r.StepIndex, CustomerID: r.CustomerID}, RunAt: at,
 		UniqueKey: fmt.Sprintf("%s:%s:%d", KindStep, r.ID, r.StepIndex),
-	})
-	return err
+	}
 }
 
 // readsEventData reports whether a branch reads event.data.<key>.

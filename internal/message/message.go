@@ -1,11 +1,15 @@
 package message
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/errs"
+	"github.com/kizukai/kizukai/internal/id"
+	"github.com/kizukai/kizukai/internal/jobs"
 	"github.com/kizukai/kizukai/internal/policy"
 )
 
@@ -139,6 +143,61 @@ func (p *CreateParams) validate() error {
 	return f.Err()
 }
 
+// maxCreateMany bounds the messages of one INSERT in CreateManyTx (15
+// parameters each, far below both engines' limits).
+const maxCreateMany = 500
+
+// CreateManyTx is CreateTx for many messages, with one INSERT for the
+// messages and one for their message.due jobs per 500 messages: for
+// callers that plan many at once (the journey engine's batched steps).
+// It returns the messages in the order of ps and whether each was created;
+// a dedupe key already used (also earlier in ps) returns that message,
+// created false, as CreateTx does. Any invalid p fails the whole call
+// before anything is written.
+func (s *Service) CreateManyTx(ctx context.Context, tx db.DBTX, ps []CreateParams) ([]Message, []bool, error) {
+	now := s.Clock.Now()
+	ps = slices.Clone(ps)
+	for i := range ps {
+		if err := ps[i].validate(); err != nil {
+			return nil, nil, err
+		}
+		if ps[i].DueAt.IsZero() {
+			ps[i].DueAt = now
+		}
+	}
+	out := make([]Message, len(ps))
+	created := make([]bool, len(ps))
+	var due []jobs.EnqueueParams
+	for from := 0; from < len(ps); from += maxCreateMany {
+		chunk := ps[from:min(from+maxCreateMany, len(ps))]
+		ids := make([]string, len(chunk))
+		for i := range ids {
+			ids[i] = id.New("msg")
+		}
+		got, err := insertMany(ctx, tx, ids, chunk, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, p := range chunk {
+			m, ok := got[[2]string{p.ShopID, p.DedupeKey}]
+			if ok && m.ID == ids[i] {
+				out[from+i], created[from+i] = m, true
+				due = append(due, dueJob(m))
+				continue
+			}
+			if out[from+i], err = byDedupeKey(ctx, tx, p.ShopID, p.DedupeKey); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if len(due) > 0 {
+		if _, err := s.Queue.EnqueueMany(ctx, tx, due); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, created, nil
+}
+
 // ListParams selects a page of a shop's messages, newest first. Empty
 // filters match everything.
 type ListParams struct {
@@ -167,4 +226,9 @@ func (p *ListParams) validate() error {
 		p.Limit = 50
 	}
 	return nil
+}
+
+// dueJob is the message.due job of m, as CreateTx enqueues it.
+func dueJob(m Message) jobs.EnqueueParams {
+	return jobs.EnqueueParams{Kind: DueKind, ShopID: m.ShopID, Args: dueArgs{MessageID: m.ID}, RunAt: m.DueAt}
 }

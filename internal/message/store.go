@@ -242,3 +242,51 @@ func sentHistory(ctx context.Context, d db.DBTX, shopID, customerID string, now 
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+const insertMessagesHead = `INSERT INTO messages (shop_id, id, customer_id, purpose, status, channel_requested,
+template_key, journey_id, journey_version, run_id, step_id, order_id, sku, dedupe_key, due_at, created_at, updated_at) VALUES `
+
+// insertMany stores new scheduled messages with one statement (ids[i] for
+// ps[i]) and returns those inserted by shop and dedupe key; a taken key
+// is left out.
+func insertMany(ctx context.Context, tx db.DBTX, ids []string, ps []CreateParams, now time.Time) (map[[2]string]Message, error) {
+	var b strings.Builder
+	b.WriteString(insertMessagesHead)
+	args := make([]any, 0, 15*len(ps))
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if n := len(args); tx.Dialect() == db.Postgres {
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, 'scheduled', $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+15, n+15)
+		} else {
+			// Plain "?" (SQLite resolves each "$N" by a linear search of
+			// the names seen so far): created_at and updated_at take now twice.
+			b.WriteString("(?, ?, ?, ?, 'scheduled', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		}
+		args = append(args, p.ShopID, ids[i], p.CustomerID, string(p.Purpose), p.Channel, p.TemplateKey, p.JourneyID,
+			p.JourneyVersion, p.RunID, p.StepID, p.OrderID, p.SKU, p.DedupeKey, p.DueAt, now)
+		if tx.Dialect() != db.Postgres {
+			args = append(args, now)
+		}
+	}
+	b.WriteString(" ON CONFLICT (shop_id, dedupe_key) DO NOTHING RETURNING " + messageColumns)
+	rows, err := tx.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert %d messages: %w", len(ps), err)
+	}
+	defer rows.Close()
+	out := make(map[[2]string]Message, len(ps))
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan message: %w", err)
+		}
+		out[[2]string{m.ShopID, m.DedupeKey}] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("insert %d messages: %w", len(ps), err)
+	}
+	return out, nil
+}
