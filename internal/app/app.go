@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kizukai/kizukai/internal/admin"
 	"github.com/kizukai/kizukai/internal/api"
 	"github.com/kizukai/kizukai/internal/clock"
 	"github.com/kizukai/kizukai/internal/config"
@@ -152,6 +153,7 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 	}).Mount(a.Mux)
 	// Public pages (receipt, survey, preferences, contact ...) are mounted here.
 	pages.New(pages.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Signer: a.Signer, Events: a.Events, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Messages: a.Messages, Surveys: a.Surveys}).Mount(a.Mux)
+	admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys}).Mount(a.Mux)
 	a.Mux.HandleFunc("GET /healthz", a.healthz)
 	a.Mux.Handle("GET /metrics", a.metrics.handler())
 	a.Mux.HandleFunc("GET /{$}", a.index)

@@ -39,8 +39,8 @@ WHERE shop_id = $1 AND customer_id = $2`
 
 // Erase removes a customer's personal data (APPI 削除): name, contact
 // points, address, attributes, tags, the source and wording of their consent
-// history, the data of their events, the text of their messages and of
-// their tickets, and their survey comments. The row stays, anonymised and
+// history, their stored freshness, the data of their events, the text of
+// their messages and of their tickets, and their survey comments. The row stays, anonymised and
 // marked erased, so orders and aggregates are unchanged; a customer.erased
 // event without personal data records the erasure. An erased or unknown customer is not found.
 //
@@ -59,7 +59,7 @@ func (s *Service) Erase(ctx context.Context, shopID, customerID string) error {
 		} else if n == 0 {
 			return errNotFound
 		}
-		for _, q := range []string{deleteTagsSQL, eraseConsentsSQL, eraseEventsSQL, eraseMessagesSQL, eraseTicketsSQL, eraseSurveyCommentsSQL} {
+		for _, q := range []string{deleteTagsSQL, deleteFreshnessSQL, eraseConsentsSQL, eraseEventsSQL, eraseMessagesSQL, eraseTicketsSQL, eraseSurveyCommentsSQL} {
 			if _, err := tx.ExecContext(ctx, q, shopID, customerID); err != nil {
 				return fmt.Errorf("erase customer data: %w", err)
 			}

@@ -16,17 +16,19 @@ import (
 // with a customer_id column and fails when one is missing here, so a new
 // table cannot be forgotten: add it here and to Export in the same change.
 var exportSections = map[string]string{
-	"customers":        "customer",
-	"customer_tags":    "customer",
-	"consents":         "consent_history",
-	"orders":           "orders",
-	"order_lines":      "orders",
-	"events":           "events",
-	"tickets":          "tickets",
-	"messages":         "messages",
-	"runs":             "runs",
-	"run_log":          "runs",
-	"survey_responses": "survey_responses",
+	"customers":          "customer",
+	"customer_tags":      "customer",
+	"customer_freshness": "customer", // Customer.Freshness
+	"consents":           "consent_history",
+	"orders":             "orders",
+	"order_lines":        "orders",
+	"events":             "events",
+	"tickets":            "tickets",
+	"messages":           "messages",
+	"campaign_messages":  "messages", // a recall/broadcast's link to the customer's message, which the section holds
+	"runs":               "runs",
+	"run_log":            "runs",
+	"survey_responses":   "survey_responses",
 }
 
 // ExportSections returns a copy of the table → export section map.

@@ -230,34 +230,82 @@ func deriveRows(ctx context.Context, d db.DBTX, shopID string, ids []string, ord
 	return rows, nil
 }
 
-// lockBandsSQL reads the stored bands of live customers, locking their
-// rows on PostgreSQL; erased customers are left out.
+// lockBands* read the stored bands of live customers; erased customers
+// are left out. On PostgreSQL the customers' rows are locked first and
+// the bands read by a second statement, which sees what a transaction that
+// held the locks before committed (a join read under FOR UPDATE would
+// recheck the locked customers row only, not customer_freshness).
 const (
-	lockBandsPG     = `SELECT id, freshness_band FROM customers WHERE shop_id = $1 AND erased_at IS NULL AND id IN (%s) ORDER BY id FOR UPDATE`
-	lockBandsSQLite = `SELECT id, freshness_band FROM customers WHERE shop_id = $1 AND erased_at IS NULL AND id IN (%s)`
+	lockCustomersPG = `SELECT id FROM customers WHERE shop_id = $1 AND erased_at IS NULL AND id IN (%s) ORDER BY id FOR UPDATE`
+	storedBandsPG   = `SELECT customer_id, freshness_band FROM customer_freshness WHERE shop_id = $1 AND customer_id IN (%s)`
+	lockBandsSQLite = `SELECT c.id, f.freshness_band FROM customers c
+LEFT JOIN customer_freshness f ON f.shop_id = c.shop_id AND f.customer_id = c.id
+WHERE c.shop_id = $1 AND c.erased_at IS NULL AND c.id IN (%s)`
 )
 
 // lockBands returns the stored band ("" for none) of each live customer
 // among ids (at most maxInList).
 func lockBands(ctx context.Context, tx db.DBTX, shopID string, ids []string) (map[string]string, error) {
 	args := []any{shopID}
-	q := fmt.Sprintf(tx.Dialect().Pick(lockBandsPG, lockBandsSQLite), inList(&args, ids))
+	in := inList(&args, ids)
+	out := make(map[string]string, len(ids))
+	if tx.Dialect() == db.Postgres {
+		live, err := stringColumn(ctx, tx, fmt.Sprintf(lockCustomersPG, in), args...)
+		if err != nil {
+			return nil, fmt.Errorf("lock customers for freshness: %w", err)
+		}
+		for _, id := range live {
+			out[id] = ""
+		}
+		if len(live) == 0 {
+			return out, nil
+		}
+		args = []any{shopID}
+		in = inList(&args, live)
+		if err := scanBands(ctx, tx, fmt.Sprintf(storedBandsPG, in), args, out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	if err := scanBands(ctx, tx, fmt.Sprintf(lockBandsSQLite, in), args, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanBands runs q, which yields (customer ID, band or NULL), into out.
+func scanBands(ctx context.Context, tx db.DBTX, q string, args []any, out map[string]string) error {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("lock customers for freshness: %w", err)
+		return fmt.Errorf("stored bands: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[string]string, len(ids))
 	for rows.Next() {
 		var id string
 		var band sql.NullString
 		if err := rows.Scan(&id, &band); err != nil {
-			return nil, fmt.Errorf("scan band: %w", err)
+			return fmt.Errorf("scan band: %w", err)
 		}
 		out[id] = band.String
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("lock customers for freshness: %w", err)
+		return fmt.Errorf("stored bands: %w", err)
+	}
+	return nil
+}
+
+const customersWithOrdersSQL = `SELECT DISTINCT customer_id FROM orders WHERE shop_id = $1 AND customer_id IN (%s)`
+
+// customersWithOrders tells which of ids (at most maxInList) have orders.
+func customersWithOrders(ctx context.Context, d db.DBTX, shopID string, ids []string) (map[string]bool, error) {
+	args := []any{shopID}
+	found, err := stringColumn(ctx, d, fmt.Sprintf(customersWithOrdersSQL, inList(&args, ids)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("customers with orders: %w", err)
+	}
+	out := make(map[string]bool, len(found))
+	for _, id := range found {
+		out[id] = true
 	}
 	return out, nil
 }

@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kizukai/kizukai/internal/db"
 )
 
-// Stored freshness: the columns of migration 00007 and the SQL that reads
-// and writes them. The computation is in freshness_refresh.go, the sweep in
+// Stored freshness: the table customer_freshness of migration 00007 and
+// the SQL that reads and writes it. The computation is in freshness_refresh.go, the sweep in
 // freshness_sweep.go.
 
 // freshnessRow is the stored freshness of one customer, as written by a
@@ -47,108 +46,105 @@ func timeArg(t *time.Time) any {
 	return *t
 }
 
-// sqlPlaceholders writes the parameters of long statements: "$n" on
-// PostgreSQL (typed with a cast, as VALUES lists infer no types), plain "?"
-// on SQLite, which resolves "$n" by a linear search of the names seen so
-// far (see internal/event/store.go: half the CPU of a 1000-row INSERT).
-type sqlPlaceholders struct {
-	d db.Dialect
-	n int
-}
-
-// next writes one placeholder; cast is its PostgreSQL type ("" for none).
-func (p *sqlPlaceholders) next(b *strings.Builder, cast string) {
-	p.n++
-	if p.d != db.Postgres {
-		b.WriteByte('?')
-		return
-	}
-	b.WriteByte('$')
-	b.WriteString(strconv.Itoa(p.n))
-	if cast != "" {
-		b.WriteString("::")
-		b.WriteString(cast)
-	}
-}
-
-// writeFreshnessChunk is how many rows one UPDATE writes: 7 parameters
-// each, 3500 in all, under both engines' limits.
+// writeFreshnessChunk is how many rows one SQLite INSERT writes: 9
+// parameters each, 4500 in all, under its limit (32766).
 const writeFreshnessChunk = 500
 
-// updateFreshness* build the bulk UPDATE of writeFreshness. band_since is
-// kept when the band does not change (a new order while fresh leaves the
-// customer fresh since the first time).
+// Stored freshness lives in customer_freshness (migration 00007), one row
+// per computed customer, not in customers: a write there touches its three
+// indexes only, not every index of customers (docs/performance.md). The
+// writes are upserts; band_since is kept when the band does not change (a
+// new order while fresh leaves the customer fresh since the first time).
 const (
-	updateFreshnessPG = `UPDATE customers AS c SET latest_order_at = v.latest, expected_interval_seconds = v.interval_s,
-	freshness_rule = v.rule, freshness_band = v.band,
-	band_since = CASE WHEN c.freshness_band = v.band THEN c.band_since ELSE v.since END,
-	next_band_at = v.next_at, freshness_at = $1
-FROM (VALUES %s) AS v(shop_id, id, latest, interval_s, rule, band, since, next_at)
-WHERE c.shop_id = v.shop_id AND c.id = v.id`
-	updateFreshnessSQLite = `WITH v(shop_id, id, latest, interval_s, rule, band, since, next_at) AS (VALUES %s)
-UPDATE customers SET latest_order_at = v.latest, expected_interval_seconds = v.interval_s,
-	freshness_rule = v.rule, freshness_band = v.band,
-	band_since = CASE WHEN customers.freshness_band = v.band THEN customers.band_since ELSE v.since END,
-	next_band_at = v.next_at, freshness_at = ?
-FROM v WHERE customers.shop_id = v.shop_id AND customers.id = v.id`
+	upsertFreshnessCols = `INSERT INTO customer_freshness (shop_id, customer_id, latest_order_at, expected_interval_seconds,
+	freshness_rule, freshness_band, band_since, next_band_at, freshness_at)`
+	upsertFreshnessConflict = `
+ON CONFLICT (shop_id, customer_id) DO UPDATE SET latest_order_at = excluded.latest_order_at,
+	expected_interval_seconds = excluded.expected_interval_seconds, freshness_rule = excluded.freshness_rule,
+	freshness_band = excluded.freshness_band,
+	band_since = CASE WHEN customer_freshness.freshness_band = excluded.freshness_band
+		THEN customer_freshness.band_since ELSE excluded.band_since END,
+	next_band_at = excluded.next_band_at, freshness_at = excluded.freshness_at`
+	// upsertFreshnessSQLite is followed by the VALUES rows and the
+	// conflict clause.
+	upsertFreshnessSQLite = upsertFreshnessCols + ` VALUES %s`
+	// upsertFreshnessPG takes one array parameter per column: a VALUES list
+	// of 5000 rows costs more to parse and plan than to run.
+	upsertFreshnessPG = upsertFreshnessCols + `
+SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int[], $6::text[], $7::timestamptz[],
+	$8::timestamptz[], $9::timestamptz[])`
 )
 
-// freshnessCols are the PostgreSQL types of the VALUES columns above.
-var freshnessCols = []string{"text", "text", "timestamptz", "float8", "int", "text", "timestamptz", "timestamptz"}
-
-// updateFreshnessArraysPG is the PostgreSQL form: one array parameter per
-// column. With VALUES lists the planner hash-joins a sequential scan of
-// all customers for every 500 rows (8.6 s for 100,000 customers); unnest
-// is estimated small, so each row is found through the primary key.
-const updateFreshnessArraysPG = `UPDATE customers AS c SET latest_order_at = v.latest, expected_interval_seconds = v.interval_s,
-	freshness_rule = v.rule, freshness_band = v.band,
-	band_since = CASE WHEN c.freshness_band = v.band THEN c.band_since ELSE v.since END,
-	next_band_at = v.next_at, freshness_at = $1
-FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::float8[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[])
-	AS v(shop_id, id, latest, interval_s, rule, band, since, next_at)
-WHERE c.shop_id = v.shop_id AND c.id = v.id`
-
-// writeFreshnessArrayChunk is how many rows one PostgreSQL UPDATE writes.
+// writeFreshnessArrayChunk is how many rows one PostgreSQL upsert writes.
 const writeFreshnessArrayChunk = 5000
 
-// writeFreshness stores rows with multi-row UPDATEs, computed at now.
+// writeFreshness stores rows (unique customers), computed at now.
 func writeFreshness(ctx context.Context, tx db.DBTX, rows []freshnessRow, now time.Time) error {
-	d := tx.Dialect()
-	if d == db.Postgres {
-		return writeFreshnessArrays(ctx, tx, rows, now)
+	if tx.Dialect() == db.Postgres {
+		return writeFreshnessArrays(ctx, tx, rows, now, upsertFreshnessConflict)
 	}
+	now = now.UTC().Truncate(time.Microsecond)
 	for start := 0; start < len(rows); start += writeFreshnessChunk {
 		part := rows[start:min(start+writeFreshnessChunk, len(rows))]
 		var b strings.Builder
-		ph := sqlPlaceholders{d: d}
-		args := make([]any, 0, 1+len(part)*len(freshnessCols))
-		if d == db.Postgres {
-			ph.n = 1 // $1 is now
-			args = append(args, now)
-		}
+		b.Grow(len(part) * 20)
+		args := make([]any, 0, len(part)*9)
 		for k, r := range part {
 			if k > 0 {
-				b.WriteString(", ")
+				b.WriteByte(',')
 			}
-			b.WriteByte('(')
-			for i, cast := range freshnessCols {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				ph.next(&b, cast)
-			}
-			b.WriteByte(')')
-			var interval, rule, band any
-			if r.latest != nil {
-				interval, rule, band = seconds(r.interval), r.rule, r.band
-			}
-			args = append(args, r.shopID, r.id, timeArg(r.latest), interval, rule, band, timeArg(r.since), timeArg(r.next))
+			// Plain "?": SQLite resolves "$n" by a linear search of the
+			// names seen so far (see internal/event/store.go).
+			b.WriteString("(?,?,?,?,?,?,?,?,?)")
+			interval, rule, band := freshnessInputs(r)
+			args = append(args, r.shopID, r.id, timeArg(r.latest), interval, rule, band, timeArg(r.since), timeArg(r.next), now)
 		}
-		if d != db.Postgres {
-			args = append(args, now)
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(upsertFreshnessSQLite, b.String())+upsertFreshnessConflict, args...); err != nil {
+			return fmt.Errorf("store freshness: %w", err)
 		}
-		q := fmt.Sprintf(d.Pick(updateFreshnessPG, updateFreshnessSQLite), b.String())
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	}
+	return nil
+}
+
+// freshnessInputs are the interval, rule and band parameters of r: NULL
+// without orders.
+func freshnessInputs(r freshnessRow) (interval, rule, band any) {
+	if r.latest == nil {
+		return nil, nil, nil
+	}
+	return seconds(r.interval), r.rule, r.band
+}
+
+// insertShopFreshnessSQLite inserts new rows of one shop; the shop and the
+// time of computation are one parameter each, so a row takes 7.
+const (
+	insertShopFreshnessSQLite = upsertFreshnessCols + `
+SELECT ?, column1, column2, column3, column4, column5, column6, column7, ? FROM (VALUES %s)`
+	insertShopFreshnessChunk = 2000 // 14,000 parameters
+)
+
+// insertShopFreshness writes rows of shopID that are known to be new
+// (bulkLoad: the table was empty), without a conflict clause.
+func insertShopFreshness(ctx context.Context, tx db.DBTX, shopID string, rows []freshnessRow, now time.Time) error {
+	if tx.Dialect() == db.Postgres {
+		return writeFreshnessArrays(ctx, tx, rows, now, "")
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	for start := 0; start < len(rows); start += insertShopFreshnessChunk {
+		part := rows[start:min(start+insertShopFreshnessChunk, len(rows))]
+		var b strings.Builder
+		b.Grow(len(part) * 16)
+		args := make([]any, 0, 2+len(part)*7)
+		args = append(args, shopID, now)
+		for k, r := range part {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?)")
+			interval, rule, band := freshnessInputs(r)
+			args = append(args, r.id, timeArg(r.latest), interval, rule, band, timeArg(r.since), timeArg(r.next))
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(insertShopFreshnessSQLite, b.String()), args...); err != nil {
 			return fmt.Errorf("store freshness: %w", err)
 		}
 	}
@@ -158,30 +154,47 @@ func writeFreshness(ctx context.Context, tx db.DBTX, rows []freshnessRow, now ti
 // writeFreshnessArrays is writeFreshness on PostgreSQL. Times are passed
 // in arrays, which db does not normalise: they are UTC to the microsecond
 // already (orders' times and whole-microsecond intervals).
-func writeFreshnessArrays(ctx context.Context, tx db.DBTX, rows []freshnessRow, now time.Time) error {
+func writeFreshnessArrays(ctx context.Context, tx db.DBTX, rows []freshnessRow, now time.Time, conflict string) error {
+	now = now.UTC().Truncate(time.Microsecond)
 	for start := 0; start < len(rows); start += writeFreshnessArrayChunk {
 		part := rows[start:min(start+writeFreshnessArrayChunk, len(rows))]
 		n := len(part)
 		shops, ids, bands := make([]string, n), make([]string, n), make([]*string, n)
-		latest, since, next := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+		latest, since, next, at := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]time.Time, n)
 		intervals, rules := make([]*float64, n), make([]*int32, n)
 		for i, r := range part {
-			shops[i], ids[i], latest[i], since[i], next[i] = r.shopID, r.id, r.latest, r.since, r.next
+			shops[i], ids[i], latest[i], since[i], next[i], at[i] = r.shopID, r.id, r.latest, r.since, r.next, now
 			if r.latest != nil {
 				secs, rule, band := seconds(r.interval), int32(r.rule), r.band //nolint:gosec // rules are 1 to 4
 				intervals[i], rules[i], bands[i] = &secs, &rule, &band
 			}
 		}
-		if _, err := tx.ExecContext(ctx, updateFreshnessArraysPG, now, shops, ids, latest, intervals, rules, bands, since, next); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertFreshnessPG+conflict, shops, ids, latest, intervals, rules, bands, since, next, at); err != nil {
 			return fmt.Errorf("store freshness: %w", err)
 		}
 	}
 	return nil
 }
 
+// The secondary indexes of customer_freshness, as migration 00007 creates
+// them: a bulk load into the empty table drops them and builds them once
+// the rows are in (a sort each), instead of inserting a million entries of
+// next_band_at in random order.
+const (
+	dropFreshnessBandIndex   = `DROP INDEX customer_freshness_band`
+	dropFreshnessNextIndex   = `DROP INDEX customer_freshness_next`
+	createFreshnessBandIndex = `CREATE INDEX customer_freshness_band ON customer_freshness (shop_id, freshness_band, customer_id)`
+	createFreshnessNextIndex = `CREATE INDEX customer_freshness_next ON customer_freshness (next_band_at) WHERE next_band_at IS NOT NULL`
+	freshnessEmptySQL        = `SELECT NOT EXISTS (SELECT 1 FROM customer_freshness)`
+	bulkIndexMemoryPG        = `SET LOCAL maintenance_work_mem = '256MB'`
+)
+
+// deleteFreshnessSQL forgets a customer's stored freshness (erasure).
+const deleteFreshnessSQL = `DELETE FROM customer_freshness WHERE shop_id = $1 AND customer_id = $2`
+
 // storedFreshness is what the stored columns give for showing a customer.
 type storedFreshness struct {
-	computed bool // freshness_at is set
+	computed bool // a row is stored
 	latest   sql.NullTime
 	interval time.Duration
 }
@@ -195,8 +208,8 @@ func (s storedFreshness) freshness(now time.Time) *Freshness {
 	return &f
 }
 
-const storedFreshnessSQL = `SELECT id, latest_order_at, expected_interval_seconds, freshness_at IS NOT NULL
-FROM customers WHERE shop_id = $1 AND id IN (%s)`
+const storedFreshnessSQL = `SELECT customer_id, latest_order_at, expected_interval_seconds
+FROM customer_freshness WHERE shop_id = $1 AND customer_id IN (%s)`
 
 // loadStoredFreshness reads the stored freshness of the shop's customers
 // among ids (at most maxInList), by ID.
@@ -213,9 +226,9 @@ func loadStoredFreshness(ctx context.Context, d db.DBTX, shopID string, ids []st
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var sf storedFreshness
+		sf := storedFreshness{computed: true}
 		var secs sql.NullFloat64
-		if err := rows.Scan(&id, &sf.latest, &secs, &sf.computed); err != nil {
+		if err := rows.Scan(&id, &sf.latest, &secs); err != nil {
 			return nil, fmt.Errorf("scan stored freshness: %w", err)
 		}
 		if secs.Valid {

@@ -3,6 +3,7 @@ package customer
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -29,8 +30,11 @@ func (b *testBundle) stored(t *testing.T, customerID string) storedRow {
 	var rule sql.NullInt64
 	var band sql.NullString
 	err := b.d.QueryRowContext(b.ctx, `SELECT latest_order_at, expected_interval_seconds, freshness_rule, freshness_band,
-		band_since, next_band_at FROM customers WHERE shop_id = $1 AND id = $2`, b.shopID, customerID).
+		band_since, next_band_at FROM customer_freshness WHERE shop_id = $1 AND customer_id = $2`, b.shopID, customerID).
 		Scan(&latest, &secs, &rule, &band, &since, &next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r // nothing stored
+	}
 	if err != nil {
 		t.Fatalf("stored freshness of %s: %v", customerID, err)
 	}
@@ -243,7 +247,7 @@ func TestRecomputeAllFreshness(t *testing.T) {
 			t.Errorf("lost customer: %s", backfilled[ids[4]])
 		}
 		// The same as the per-customer refresh of the order subscriber.
-		if _, err := d.ExecContext(b.ctx, `UPDATE customers SET freshness_band = NULL, latest_order_at = NULL`); err != nil {
+		if _, err := d.ExecContext(b.ctx, `UPDATE customer_freshness SET freshness_band = NULL, latest_order_at = NULL`); err != nil {
 			t.Fatal(err)
 		}
 		b.refresh(t, t0, ids...)

@@ -103,7 +103,7 @@ func (s *Service) sweep(ctx context.Context, j *jobs.Job) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error { return s.scheduleNext(ctx, tx, j, now, true) })
 }
 
-const earliestNextBandSQL = `SELECT next_band_at FROM customers WHERE next_band_at IS NOT NULL ORDER BY next_band_at LIMIT 1`
+const earliestNextBandSQL = `SELECT next_band_at FROM customer_freshness WHERE next_band_at IS NOT NULL ORDER BY next_band_at LIMIT 1`
 
 // scheduleNext completes j in tx and enqueues the chain's next run: at now
 // when more are due (more), else at the earliest next_band_at, at most
@@ -144,11 +144,16 @@ func (s *Service) scheduleNext(ctx context.Context, tx db.DBTX, j *jobs.Job, now
 
 // sweepAt enqueues a sweep at the exact instant at, once per instant.
 func (s *Service) sweepAt(ctx context.Context, tx db.DBTX, at time.Time) error {
-	key := sweepKey + "@" + strconv.FormatInt(at.UnixMicro(), 10)
-	if _, _, err := s.queue.Enqueue(ctx, tx, jobs.EnqueueParams{Kind: SweepKind, UniqueKey: key, RunAt: at}); err != nil {
+	if _, _, err := s.queue.Enqueue(ctx, tx, sweepAtParams(at)); err != nil {
 		return fmt.Errorf("schedule freshness sweep: %w", err)
 	}
 	return nil
+}
+
+// sweepAtParams is the job of a sweep at the exact instant at, keyed by it.
+func sweepAtParams(at time.Time) jobs.EnqueueParams {
+	key := sweepKey + "@" + strconv.FormatInt(at.UnixMicro(), 10)
+	return jobs.EnqueueParams{Kind: SweepKind, UniqueKey: key, RunAt: at}
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -159,54 +164,66 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // sweepSoon enqueues a sweep at each distinct next_band_at of rows that
-// falls within maxSweepDelay of now, which the chain might run after.
+// falls within maxSweepDelay of now, which the chain might run after, in
+// one multi-row INSERT per 500 instants (a backfill of a million
+// customers has some ten thousand such instants).
 func (s *Service) sweepSoon(ctx context.Context, tx db.DBTX, rows []freshnessRow, now time.Time) error {
 	seen := map[int64]bool{}
+	var ps []jobs.EnqueueParams
 	for _, r := range rows {
 		if r.next == nil || !r.next.Before(now.Add(maxSweepDelay)) || seen[r.next.UnixMicro()] {
 			continue
 		}
 		seen[r.next.UnixMicro()] = true
-		if err := s.sweepAt(ctx, tx, *r.next); err != nil {
-			return err
-		}
+		ps = append(ps, sweepAtParams(*r.next))
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	if _, err := s.queue.EnqueueMany(ctx, tx, ps); err != nil {
+		return fmt.Errorf("schedule freshness sweep: %w", err)
 	}
 	return nil
 }
 
 // dueSQL takes the customers of every shop whose next band has come, the
 // earliest first. On PostgreSQL, SKIP LOCKED leaves customers whose order
-// is being recorded to that transaction (which recomputes them anyway).
+// is being recorded to that transaction (which recomputes them anyway):
+// the refresh locks the customers row, then writes customer_freshness, so
+// both rows are locked here, and a row changed meanwhile is rechecked.
 const (
-	duePG = `SELECT shop_id, id, latest_order_at, expected_interval_seconds, freshness_rule, freshness_band, erased_at
-FROM customers WHERE next_band_at <= $1 ORDER BY next_band_at LIMIT $2 FOR UPDATE SKIP LOCKED`
-	dueSQLite = `SELECT shop_id, id, latest_order_at, expected_interval_seconds, freshness_rule, freshness_band, erased_at
-FROM customers WHERE next_band_at <= $1 ORDER BY next_band_at LIMIT $2`
+	dueColumns = `SELECT f.shop_id, f.customer_id, f.latest_order_at, f.expected_interval_seconds, f.freshness_rule,
+	f.freshness_band, c.erased_at
+FROM customer_freshness f JOIN customers c ON c.shop_id = f.shop_id AND c.id = f.customer_id
+WHERE f.next_band_at <= $1 ORDER BY f.next_band_at LIMIT $2`
+	duePG     = dueColumns + ` FOR UPDATE OF c, f SKIP LOCKED`
+	dueSQLite = dueColumns
 )
 
 // sweepBatch moves up to sweepBatch due customers to their band at now,
 // recording one freshness.band_entered per band entered (a sweep that
 // runs late records each band passed, at its own instant), and returns how
-// many it took. Erased customers lose their stored freshness, silently.
+// many it took. Erased customers lose their stored freshness, silently
+// (Erase deletes it; this covers rows written while an erasure ran).
 func (s *Service) sweepBatch(ctx context.Context, tx db.DBTX, now time.Time) (int, error) {
 	rows, err := tx.QueryContext(ctx, tx.Dialect().Pick(duePG, dueSQLite), now, sweepBatch)
 	if err != nil {
 		return 0, fmt.Errorf("due freshness: %w", err)
 	}
 	defer rows.Close()
-	var out []freshnessRow
+	var out, erased []freshnessRow
 	var evs []event.RecordParams
 	for rows.Next() {
 		var r freshnessRow
-		var latest, erased sql.NullTime
+		var latest, erasedAt sql.NullTime
 		var secs sql.NullFloat64
 		var rule sql.NullInt64
 		var band sql.NullString
-		if err := rows.Scan(&r.shopID, &r.id, &latest, &secs, &rule, &band, &erased); err != nil {
+		if err := rows.Scan(&r.shopID, &r.id, &latest, &secs, &rule, &band, &erasedAt); err != nil {
 			return 0, fmt.Errorf("scan due freshness: %w", err)
 		}
-		if erased.Valid || !latest.Valid || !secs.Valid {
-			out = append(out, r)
+		if erasedAt.Valid || !latest.Valid || !secs.Valid {
+			erased = append(erased, r)
 			continue
 		}
 		l, interval := latest.Time.UTC(), fromSeconds(secs.Float64)
@@ -233,12 +250,17 @@ func (s *Service) sweepBatch(ctx context.Context, tx db.DBTX, now time.Time) (in
 	if err := writeFreshness(ctx, tx, out, now); err != nil {
 		return 0, err
 	}
+	for _, r := range erased {
+		if _, err := tx.ExecContext(ctx, deleteFreshnessSQL, r.shopID, r.id); err != nil {
+			return 0, fmt.Errorf("forget freshness: %w", err)
+		}
+	}
 	if len(evs) > 0 {
 		if _, _, err := s.events.RecordMany(ctx, tx, evs); err != nil {
 			return 0, fmt.Errorf("record band changes: %w", err)
 		}
 	}
-	return len(out), nil
+	return len(out) + len(erased), nil
 }
 
 // bandPos is the index of band in Bands, -1 for none.
@@ -251,8 +273,9 @@ func bandPos(band string) int {
 	return -1
 }
 
-const rederiveSQL = `SELECT id FROM customers WHERE shop_id = $1 AND freshness_rule IN (3, 4) AND erased_at IS NULL
-AND id > $2 ORDER BY id LIMIT $3`
+const rederiveSQL = `SELECT f.customer_id FROM customer_freshness f
+JOIN customers c ON c.shop_id = f.shop_id AND c.id = f.customer_id AND c.erased_at IS NULL
+WHERE f.shop_id = $1 AND f.freshness_rule IN (3, 4) AND f.customer_id > $2 ORDER BY f.customer_id LIMIT $3`
 
 // refreshShopGaps recomputes the median gaps computed at least
 // shopGapDelay ago that have new orders since (a few shops per run; the

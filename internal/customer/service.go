@@ -134,9 +134,10 @@ func (s *Service) withFreshness(ctx context.Context, shopID string, c Customer) 
 // fillFreshness sets the Freshness of cs (at most maxInList) to their live
 // freshness at the clock's now, computed from the stored inputs (latest
 // order, expected interval) so that the score decays continuously. A
-// customer whose freshness was never stored (created before migration 00007
-// and not yet backfilled, see BackfillFreshness) has it computed from their
-// orders instead.
+// customer whose freshness was never stored (without orders, or created
+// before migration 00007 and not yet backfilled, see BackfillFreshness)
+// has it computed from their orders instead: one query finds which of them
+// have orders at all.
 func (s *Service) fillFreshness(ctx context.Context, shopID string, cs []Customer) error {
 	ids := make([]string, len(cs))
 	for i, c := range cs {
@@ -147,12 +148,25 @@ func (s *Service) fillFreshness(ctx context.Context, shopID string, cs []Custome
 		return err
 	}
 	now := s.clock.Now()
+	var unstored []string
+	for i := range cs {
+		if sf := stored[cs[i].ID]; sf.computed {
+			cs[i].Freshness = sf.freshness(now)
+		} else {
+			unstored = append(unstored, cs[i].ID)
+		}
+	}
+	if len(unstored) == 0 {
+		return nil
+	}
+	withOrders, err := customersWithOrders(ctx, s.db, shopID, unstored)
+	if err != nil {
+		return err
+	}
 	var calc *freshnessCalc
 	for i := range cs {
-		sf := stored[cs[i].ID]
-		if sf.computed {
-			cs[i].Freshness = sf.freshness(now)
-			continue
+		if _, ok := stored[cs[i].ID]; ok || !withOrders[cs[i].ID] {
+			continue // stored, or no order: no freshness (SPEC §6)
 		}
 		if calc == nil {
 			calc = newFreshnessCalc(s.db, shopID, now)
@@ -197,7 +211,7 @@ func (s *Service) IDsByExternalIDTx(ctx context.Context, tx db.DBTX, shopID stri
 // consents and freshness, and whether more follow.
 //
 // The band filter is an indexed query on the stored band
-// (customers_band: shop_id, freshness_band, id), which the order.placed
+// (customer_freshness_band: shop_id, freshness_band, customer_id), which the order.placed
 // subscriber and the freshness sweep keep current: under the simulated
 // clock it is exact, in real time the stored band may lag the live one by
 // the sweep's delay (about a second). A customer whose live band (the one

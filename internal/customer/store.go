@@ -233,22 +233,28 @@ type ListParams struct {
 }
 
 // listRows returns up to limit customers matching p's filters, in ID order
-// after afterID. The band is the stored one (customers_band index).
+// after afterID. The band is the stored one: with a band, the rows are
+// found through customer_freshness_band (shop_id, freshness_band,
+// customer_id), in its order, and joined to customers.
 func listRows(ctx context.Context, d db.DBTX, p ListParams, afterID string, limit int) ([]Customer, error) {
-	q := `SELECT ` + customerColumns + ` FROM customers WHERE shop_id = $1 AND erased_at IS NULL`
+	from, idCol := `customers`, `id`
+	if p.Band != "" {
+		from, idCol = `customer_freshness f JOIN customers ON customers.shop_id = f.shop_id AND customers.id = f.customer_id`, `f.customer_id`
+	}
+	q := `SELECT ` + customerColumns + ` FROM ` + from + ` WHERE customers.shop_id = $1 AND erased_at IS NULL`
 	args := []any{p.ShopID}
 	add := func(cond string, v any) {
 		args = append(args, v)
 		q += " AND " + strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args)))
 	}
+	if p.Band != "" {
+		add(`f.shop_id = $1 AND f.freshness_band = $?`, p.Band)
+	}
 	if afterID != "" {
-		add(`id > $?`, afterID)
+		add(idCol+` > $?`, afterID)
 	}
 	if p.ExternalID != "" {
 		add(`external_id = $?`, p.ExternalID)
-	}
-	if p.Band != "" {
-		add(`freshness_band = $?`, p.Band)
 	}
 	if p.Tag != "" {
 		add(`EXISTS (SELECT 1 FROM customer_tags t WHERE t.shop_id = customers.shop_id
@@ -266,7 +272,7 @@ func listRows(ctx context.Context, d db.DBTX, p ListParams, afterID string, limi
 		q += " AND (" + cond + ")"
 	}
 	args = append(args, limit)
-	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
+	q += fmt.Sprintf(` ORDER BY %s LIMIT $%d`, idCol, len(args))
 	rows, err := d.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)

@@ -1,19 +1,34 @@
 -- +goose Up
 -- Stored freshness (SPEC §6, docs/journeys.md "Freshness"; internal/customer).
+-- One row per customer whose freshness was computed, in a narrow table of
+-- its own rather than columns of customers: the backfill writes a row per
+-- customer and the sweep rewrites rows as time moves bands, and a write
+-- here touches three small indexes instead of every index of customers
+-- (docs/performance.md "Freshness"). No foreign key: rows are written only
+-- for customers read in the same statement, customers are never deleted,
+-- and a key check per row would double the backfill's lookups.
 -- The inputs (latest order, expected interval) are stored so that the score
 -- can be computed at read time; the band is stored so that
 -- GET /customers?band= is an indexed query, and next_band_at (the first
 -- instant of the next band if no order comes) tells the freshness.sweep job
--- whom time alone has moved. All NULL until computed (freshness_at).
-ALTER TABLE customers ADD COLUMN latest_order_at TIMESTAMPTZ;
-ALTER TABLE customers ADD COLUMN expected_interval_seconds DOUBLE PRECISION; -- microsecond precision
-ALTER TABLE customers ADD COLUMN freshness_rule INTEGER;           -- which SPEC §6 rule gave the interval: 1 own gaps, 2 consumption, 3 shop gap, 4 default
-ALTER TABLE customers ADD COLUMN freshness_band TEXT;              -- fresh | cooling | stale | lost; NULL without orders
-ALTER TABLE customers ADD COLUMN band_since TIMESTAMPTZ;             -- when the stored band was entered
-ALTER TABLE customers ADD COLUMN next_band_at TIMESTAMPTZ;           -- NULL when lost (no later band) or without orders
-ALTER TABLE customers ADD COLUMN freshness_at TIMESTAMPTZ;           -- when the stored values were computed; NULL: never
-CREATE INDEX customers_band ON customers (shop_id, freshness_band, id);
-CREATE INDEX customers_next_band ON customers (next_band_at) WHERE next_band_at IS NOT NULL;
+-- whom time alone has moved. The backfill of an empty table drops and
+-- rebuilds the two secondary indexes (internal/customer/freshness_store.go
+-- repeats their definitions: change both together). A customer without a row has never been
+-- computed; a row whose latest_order_at is NULL was computed without orders.
+CREATE TABLE customer_freshness (
+    shop_id                   TEXT NOT NULL,
+    customer_id               TEXT NOT NULL,
+    latest_order_at           TIMESTAMPTZ,
+    expected_interval_seconds DOUBLE PRECISION, -- microsecond precision
+    freshness_rule            INTEGER,   -- which SPEC §6 rule gave the interval: 1 own gaps, 2 consumption, 3 shop gap, 4 default
+    freshness_band            TEXT,      -- fresh | cooling | stale | lost; NULL without orders
+    band_since                TIMESTAMPTZ, -- when the stored band was entered
+    next_band_at              TIMESTAMPTZ, -- NULL when lost (no later band) or without orders
+    freshness_at              TIMESTAMPTZ NOT NULL, -- when the stored values were computed
+    PRIMARY KEY (shop_id, customer_id)
+);
+CREATE INDEX customer_freshness_band ON customer_freshness (shop_id, freshness_band, customer_id);
+CREATE INDEX customer_freshness_next ON customer_freshness (next_band_at) WHERE next_band_at IS NOT NULL;
 
 -- The shop-wide median gap between consecutive orders of the same customer
 -- (rule 3), computed once and refreshed by the sweep within the hour after
@@ -21,19 +36,11 @@ CREATE INDEX customers_next_band ON customers (next_band_at) WHERE next_band_at 
 -- much for each order batch.
 CREATE TABLE freshness_shops (
     shop_id            TEXT PRIMARY KEY REFERENCES shops(id),
-    median_gap_seconds DOUBLE PRECISION,             -- NULL: no customer has two orders
+    median_gap_seconds DOUBLE PRECISION,              -- NULL: no customer has two orders
     computed_at        TIMESTAMPTZ NOT NULL,
     dirty_at           TIMESTAMPTZ            -- first order recorded since computed_at; NULL: none
 );
 
 -- +goose Down
 DROP TABLE freshness_shops;
-DROP INDEX customers_next_band;
-DROP INDEX customers_band;
-ALTER TABLE customers DROP COLUMN freshness_at;
-ALTER TABLE customers DROP COLUMN next_band_at;
-ALTER TABLE customers DROP COLUMN band_since;
-ALTER TABLE customers DROP COLUMN freshness_band;
-ALTER TABLE customers DROP COLUMN freshness_rule;
-ALTER TABLE customers DROP COLUMN expected_interval_seconds;
-ALTER TABLE customers DROP COLUMN latest_order_at;
+DROP TABLE customer_freshness;

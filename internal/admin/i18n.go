@@ -1,0 +1,125 @@
+package admin
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Lang is the language a page is rendered in, with its catalogue and
+// number and date formats.
+type Lang struct {
+	Code string // ja or en
+}
+
+// T returns the catalogue text of key; a missing key shows itself (a test
+// checks that every key the templates use exists in both languages).
+func (l Lang) T(key string) string {
+	if s, ok := catalogue[l.Code][key]; ok {
+		return s
+	}
+	return key
+}
+
+// Tf is T with fmt.Sprintf arguments.
+func (l Lang) Tf(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) }
+
+// Problem translates a validation problem of the domain (English text) to
+// the page's language; an unknown problem is shown as it is.
+func (l Lang) Problem(p string) string {
+	if s, ok := catalogue[l.Code]["problem."+p]; ok {
+		return s
+	}
+	return p
+}
+
+// Num formats a count with digit grouping: 12,345.
+func (l Lang) Num(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && c != '-' && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// DateTime formats an instant in the shop's zone: 2026年11月23日 10:00 or
+// 2026-11-23 10:00.
+func (l Lang) DateTime(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if l.Code == "en" {
+		return t.Format("2006-01-02 15:04")
+	}
+	return fmt.Sprintf("%d年%d月%d日 %s", t.Year(), int(t.Month()), t.Day(), t.Format("15:04"))
+}
+
+// Date formats a day in the shop's zone.
+func (l Lang) Date(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if l.Code == "en" {
+		return t.Format("Jan 2, 2006")
+	}
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// chooseLang picks the language: the switch's cookie, else Japanese.
+func chooseLang(r *http.Request) Lang {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "ja" || c.Value == "en") {
+		return Lang{Code: c.Value}
+	}
+	return Lang{Code: "ja"}
+}
+
+func hasKey(key string) bool {
+	_, ok := catalogue["ja"][key]
+	return ok
+}
+
+// funcs are the template helpers beyond the view's methods.
+var funcs = template.FuncMap{
+	"half":  func(f float64) float64 { return f / 2 },
+	"field": profileField,
+}
+
+// formField is one labelled text input with its error.
+type formField struct {
+	L                              Lang
+	Name, Label, Hint, Value, Type string
+	Autocomplete, Error            string
+	Required                       bool
+}
+
+// profileField builds a field of the shop profile form; its label and
+// hint are "profile.<name>" and "profile.<name>_hint".
+func profileField(v profileView, name, value, typ, autocomplete string, required bool) formField {
+	f := formField{L: v.L, Name: name, Label: v.L.T("profile." + name), Value: value, Type: typ,
+		Autocomplete: autocomplete, Required: required, Error: v.Errors[name]}
+	if hasKey("profile." + name + "_hint") {
+		f.Hint = v.L.T("profile." + name + "_hint")
+	}
+	return f
+}
+
+// switchLang stores the chosen language and goes back to the page.
+func (h *Handler) switchLang(w http.ResponseWriter, r *http.Request, v *visit) error {
+	f, err := readForm(w, r)
+	if err != nil {
+		return err
+	}
+	lang, _ := single(f, "lang")
+	if lang != "ja" && lang != "en" {
+		lang = "ja"
+	}
+	h.setCookie(w, langCookie, lang, 365*24*3600)
+	next, _ := single(f, "next")
+	if next == "/admin/login" || strings.HasPrefix(next, "/admin/login?") {
+		return seeOther(w, r, "/admin/login")
+	}
+	return seeOther(w, r, safeNext(next))
+}
