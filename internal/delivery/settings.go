@@ -171,6 +171,10 @@ func (p URLPolicy) checkHost(ctx context.Context, host string) string {
 	ips := []net.IP{}
 	if ip := net.ParseIP(host); ip != nil {
 		ips = append(ips, ip)
+	} else if !validHostname(host) {
+		// Anything else (stray bytes after an IP, spaces, non-ASCII) could be
+		// read differently by a resolver or a proxy: refuse it.
+		return "is not a valid host name"
 	} else {
 		resolve := p.Resolve
 		if resolve == nil {
@@ -198,6 +202,26 @@ func (p URLPolicy) checkHost(ctx context.Context, host string) string {
 		}
 	}
 	return ""
+}
+
+// validHostname reports whether host is a DNS name of letters, digits and
+// hyphens (IDNs in their xn-- form), at most 253 characters.
+func validHostname(host string) bool {
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkURL adds a problem for field to f when raw is not an http(s) URL
