@@ -205,12 +205,19 @@ func (p URLPolicy) checkHost(ctx context.Context, host string) string {
 }
 
 // validHostname reports whether host is a DNS name of letters, digits and
-// hyphens (IDNs in their xn-- form), at most 253 characters.
+// hyphens (IDNs in their xn-- form), at most 253 characters, whose last
+// label starts with a letter.
 func validHostname(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
 	}
-	for _, label := range strings.Split(host, ".") {
+	labels := strings.Split(host, ".")
+	// A top-level label never starts with a digit: "169.254" or
+	// "0x7f000001" would be read by some resolvers as IPv4 shorthand.
+	if last := labels[len(labels)-1]; last == "" || last[0] < 'a' || last[0] > 'z' {
+		return false
+	}
+	for _, label := range labels {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
