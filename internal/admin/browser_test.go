@@ -165,12 +165,14 @@ func TestBrowserAdmin(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	run(t, ctx, chromedp.Click(chromedp.CSS(`nav.tabs a[href="/admin/settings/users"]`)), chromedp.WaitVisible(chromedp.CSS("#new-email")))
 	shot(t, ctx, "settings-users-ja")
-	run(t, ctx, chromedp.Click(chromedp.CSS(`nav.tabs a[href="/admin/settings/audit"]`)), chromedp.WaitVisible(chromedp.CSS("table.data")))
+	run(t, ctx, chromedp.Click(chromedp.CSS(`nav.tabs a[href="/admin/settings/audit"]`)), chromedp.WaitVisible(chromedp.CSS("#audit-log")))
 	shot(t, ctx, "audit-ja")
 
 	// English, kept across pages.
-	run(t, ctx, chromedp.Click(chromedp.CSS(`header.top button[lang="en"]`)), chromedp.WaitVisible(chromedp.CSS("table.data")))
-	run(t, ctx, chromedp.Click(chromedp.CSS(`nav.main a[href="/admin/"]`)), chromedp.WaitVisible(chromedp.CSS("svg.plot")))
+	// Wait for the English page itself: the Japanese one also has a table, and a
+	// click on the menu before the switch has landed would cancel it.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`header.top button[lang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #audit-log`)))
+	run(t, ctx, chromedp.Click(chromedp.CSS(`nav.main a[href="/admin/"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] svg.plot`)))
 	if h := text(t, ctx, "h1"); h != "Dashboard" {
 		t.Fatalf("english: %q", h)
 	}
