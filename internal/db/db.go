@@ -121,7 +121,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite lock file: %w", err)
 	}
-	if err := flock(lock); err != nil {
+	if err := flockWait(ctx, lock); err != nil {
 		_ = lock.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("database %s is in use by another kizukai process (SQLite allows one; use PostgreSQL for several nodes)", path)
@@ -152,6 +152,31 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	return &DB{dialect: SQLite, w: w, r: r, lock: lock, desc: "sqlite:" + path}, nil
+}
+
+// lockWait is how long Open waits for a lock that another holder is about
+// to release: a process that is exiting, or a child forked by this one that
+// has not yet reached exec (the lock belongs to the open file, which the
+// child shares until exec closes its copy).
+const lockWait = 2 * time.Second
+
+// flockWait takes the lock, retrying for up to lockWait while it is held.
+func flockWait(ctx context.Context, f *os.File) error {
+	t := time.NewTimer(lockWait)
+	defer t.Stop()
+	for {
+		err := flock(f)
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return err
+		}
+		select {
+		case <-t.C:
+			return err
+		case <-ctx.Done():
+			return err
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }
 
 // flock takes the file's exclusive advisory lock without waiting, retrying

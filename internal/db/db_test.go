@@ -147,6 +147,32 @@ func TestSQLiteSingleProcess(t *testing.T) {
 	}
 }
 
+// An open that finds the lock held waits briefly for its holder to let go,
+// as when a process is exiting or a forked child still shares the lock.
+func TestSQLiteOpenWaitsForReleasingHolder(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "one.db")
+	d, err := db.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		d2, err := db.Open(context.Background(), "sqlite:"+path)
+		if err == nil {
+			err = d2.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("open after the holder closed: %v", err)
+	}
+}
+
 func TestOpenRejectsUnknownURL(t *testing.T) {
 	t.Parallel()
 	_, err := db.Open(context.Background(), "mysql://root:secret@localhost/x")
