@@ -34,8 +34,9 @@ Usage:
 
 --db is sqlite:PATH (default sqlite:kizukai.db) or a postgres:// URL.
 Every flag has an environment variable: KIZUKAI_ADDR, KIZUKAI_DB, KIZUKAI_CLOCK,
-KIZUKAI_BASE_URL; the secret key comes from KIZUKAI_SECRET_KEY(_FILE) and the log
-level from KIZUKAI_LOG_LEVEL.
+KIZUKAI_BASE_URL; the secret key comes from KIZUKAI_SECRET_KEY(_FILE), the log
+level from KIZUKAI_LOG_LEVEL, and KIZUKAI_ALLOW_LOOPBACK_PROVIDERS=true lets
+channel settings point at a gateway on this host.
 `
 
 func errorf(stderr interface{ Write([]byte) (int, error) }, format string, args ...any) int {

@@ -17,6 +17,7 @@ import (
 	"github.com/kizukai/kizukai/internal/clock"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
+	"github.com/kizukai/kizukai/internal/delivery"
 	"github.com/kizukai/kizukai/internal/errs"
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/httpx"
@@ -49,6 +50,7 @@ type Deps struct {
 	Messages  *message.Service
 	Journeys  *journey.Service
 	Surveys   *survey.Service
+	Delivery  *delivery.Service
 	// RatePerSecond and RateBurst limit each API key (defaults 50/s, burst 100).
 	RatePerSecond float64
 	RateBurst     int

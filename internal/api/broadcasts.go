@@ -8,8 +8,8 @@ import (
 )
 
 // broadcastRoutes start and show broadcasts to a segment (SPEC C12).
-func (h *Handler) broadcastRoutes(svc *delivery.Service) []route {
-	c := campaignsAPI{svc: svc}
+func (h *Handler) broadcastRoutes() []route {
+	c := campaignsAPI{svc: h.Delivery}
 	return []route{
 		{method: "POST", path: "/broadcasts", h: c.createBroadcast,
 			doc: op{summary: "Start a broadcast (info or sales) to a segment: all customers, a tag or a freshness band. " +

@@ -8,10 +8,8 @@ import (
 )
 
 // channelRoutes are the shop's provider settings per channel (SPEC §5, §7).
-// svc is Deps.Delivery; it is passed in (rather than read from Deps) so
-// this file compiles before the wiring adds the field.
-func (h *Handler) channelRoutes(svc *delivery.Service) []route {
-	c := channelsAPI{svc: svc}
+func (h *Handler) channelRoutes() []route {
+	c := channelsAPI{svc: h.Delivery}
 	return []route{
 		{method: "GET", path: "/channels/{channel}", h: c.show,
 			doc: op{summary: "A channel's provider settings (email, sms or line). Secrets are never returned, only whether they are set; " +
@@ -48,20 +46,4 @@ func (c channelsAPI) put(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, v)
-}
-
-// DeliveryRoutes mounts the channel, recall and broadcast routes alone on
-// m, behind the API's authentication. It is for tests and for wiring
-// before routes.go lists them; once it does, use Mount.
-func (h *Handler) DeliveryRoutes(m *Mux, svc *delivery.Service) {
-	for _, rt := range h.deliveryRoutes(svc) {
-		m.Handle(rt.method+" "+Prefix+rt.path, h.a.Handle(h.authenticate(rt.h)))
-	}
-}
-
-// deliveryRoutes lists every route of this issue.
-func (h *Handler) deliveryRoutes(svc *delivery.Service) []route {
-	out := h.channelRoutes(svc)
-	out = append(out, h.recallRoutes(svc)...)
-	return append(out, h.broadcastRoutes(svc)...)
 }

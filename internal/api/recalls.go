@@ -8,8 +8,8 @@ import (
 )
 
 // recallRoutes start and show recalls (SPEC C11).
-func (h *Handler) recallRoutes(svc *delivery.Service) []route {
-	c := campaignsAPI{svc: svc}
+func (h *Handler) recallRoutes() []route {
+	c := campaignsAPI{svc: h.Delivery}
 	return []route{
 		{method: "POST", path: "/recalls", h: c.createRecall,
 			doc: op{summary: "Start a recall: a transactional notice to every customer who bought the SKU (in the purchase window), " +

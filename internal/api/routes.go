@@ -54,6 +54,9 @@ func (h *Handler) routes() []route {
 		h.messageRoutes(),
 		h.journeyRoutes(),
 		h.surveyRoutes(),
+		h.channelRoutes(),
+		h.recallRoutes(),
+		h.broadcastRoutes(),
 	)
 }
 

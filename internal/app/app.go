@@ -19,7 +19,9 @@ import (
 	"github.com/kizukai/kizukai/internal/config"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
+	"github.com/kizukai/kizukai/internal/delivery"
 	"github.com/kizukai/kizukai/internal/event"
+	"github.com/kizukai/kizukai/internal/hooks"
 	"github.com/kizukai/kizukai/internal/httpx"
 	"github.com/kizukai/kizukai/internal/id"
 	"github.com/kizukai/kizukai/internal/jobs"
@@ -53,6 +55,7 @@ type App struct {
 	Messages  *message.Service
 	Journeys  *journey.Service
 	Surveys   *survey.Service
+	Delivery  *delivery.Service
 	Mux       *api.Mux
 	Handler   http.Handler // Mux behind the request ID, access log and security middleware
 	metrics   *metrics
@@ -133,11 +136,20 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 	a.Journeys = journey.NewService(journey.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
 		Messages: a.Messages, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies})
 	a.Surveys = survey.NewService(a.DB, a.Clock, a.Events, a.Customers, a.Tickets)
+	a.Delivery, err = delivery.New(delivery.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
+		Customers: a.Customers, Messages: a.Messages, Tickets: a.Tickets, Policies: a.Policies, Signer: a.Signer,
+		SecretKey: secret, BaseURL: a.Config.BaseURL, Log: a.Log,
+		URLs: delivery.URLPolicy{AllowLoopback: a.Config.AllowLoopbackProviders}})
+	if err != nil {
+		return err
+	}
+	a.Messages.SetDeliverer(a.Delivery)
 	// Job workers and event subscribers of the after-follow engine.
 	a.Customers.UseQueue(a.Runner.Queue())
 	a.Runner.Register(a.Messages.Workers()...)
 	a.Runner.Register(a.Customers.Workers()...)
 	a.Runner.Register(a.Journeys.Workers()...)
+	a.Runner.Register(a.Delivery.Workers()...)
 	a.Messages.SetJourneyPausedFunc(a.Journeys.IsPaused)
 	// Order matters: freshness first, so a band change recorded while an
 	// order is placed is seen by the journeys' subscriber too.
@@ -150,7 +162,10 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 		DB: a.DB, Clock: a.Clock, Sim: a.Sim, Runner: a.Runner, Log: a.Log, Events: a.Events,
 		Customers: a.Customers, Products: a.Products, Orders: a.Orders,
 		Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
+		Delivery: a.Delivery,
 	}).Mount(a.Mux)
+	// Provider callbacks, the LINE webhook and the email open pixel.
+	hooks.New(hooks.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Delivery: a.Delivery, Signer: a.Signer, BaseURL: a.Config.BaseURL}).Mount(a.Mux)
 	// Public pages (receipt, survey, preferences, contact ...) are mounted here.
 	pages.New(pages.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Signer: a.Signer, Events: a.Events, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Messages: a.Messages, Surveys: a.Surveys}).Mount(a.Mux)
 	admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys}).Mount(a.Mux)
@@ -244,7 +259,7 @@ func (a *App) CreateShop(ctx context.Context, p shop.CreateParams) (shop.Shop, e
 // then shuts down gracefully: no new requests or jobs, in-flight ones finish
 // (up to 30 s), nothing is lost.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	if err := a.Runner.Start(ctx); err != nil {
+	if err := a.Start(ctx); err != nil {
 		return err
 	}
 	srv := &http.Server{
@@ -262,7 +277,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 	select {
 	case err := <-errc:
-		a.Runner.Stop()
+		a.Stop()
 		return err
 	case <-ctx.Done():
 	}
@@ -270,11 +285,35 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	err := srv.Shutdown(sctx)
-	a.Runner.Stop()
+	a.Stop()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// Start starts the job runner, then sweeps messages a dead process left
+// sending (the runner has by then taken back that process's jobs).
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Runner.Start(ctx); err != nil {
+		return err
+	}
+	n, err := a.Delivery.Recover(ctx)
+	if err != nil {
+		a.Runner.Stop()
+		return fmt.Errorf("delivery recovery: %w", err)
+	}
+	if n > 0 {
+		a.Log.Info("messages left sending were picked up again", "messages", n)
+	}
+	return nil
+}
+
+// Stop stops the job runner (in-flight jobs finish) and the providers'
+// clients.
+func (a *App) Stop() {
+	a.Runner.Stop()
+	a.Delivery.Close()
 }
 
 // Close releases the database.

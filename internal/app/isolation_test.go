@@ -20,6 +20,7 @@ const secret = "b-secret"
 type shopBObjects struct {
 	customerID, customerExt, orderID, sku, eventID string
 	ticketID, journeyID, messageID                 string
+	recallID, broadcastID                          string
 }
 
 // createShopB makes shop B with one of each object, through the API with
@@ -72,6 +73,16 @@ func createShopB(t *testing.T, e *apptest.Env) (shopBObjects, string) {
 		t.Fatal("shop B has no message")
 	}
 	b.messageID = ms.Items[0].ID
+	var rc, bc struct{ ID string }
+	must(e.DoKey(key, "POST", "/api/v1/recalls", map[string]any{"sku": b.sku, "lot": secret + "-lot",
+		"subject": secret + " 回収のお知らせ", "body": secret + " 回収のお知らせです。"}), 201, &rc)
+	b.recallID = rc.ID
+	must(e.DoKey(key, "POST", "/api/v1/broadcasts", map[string]any{"segment": map[string]any{"tag": secret + "-tag"},
+		"purpose": "info", "template_key": "care_thanks"}), 201, &bc)
+	b.broadcastID = bc.ID
+	must(e.DoKey(key, "PUT", "/api/v1/channels/email", map[string]any{"smtp_url": "smtp://" + secret + ".example:587",
+		"from": secret + "@shop-b.example"}), 200, nil)
+	e.Settle()
 	return b, key
 }
 
@@ -97,6 +108,12 @@ func pathParam(b shopBObjects, resource, name string) (string, bool) {
 		return b.messageID, true
 	case "surveys id":
 		return "post_purchase", true // the built-in survey of every shop
+	case "recalls id":
+		return b.recallID, true
+	case "broadcasts id":
+		return b.broadcastID, true
+	case "channels channel":
+		return "email", true // every shop has its own email settings
 	case "templates key":
 		return "care_thanks", true // every shop has it: a key in the caller's own namespace
 	}
@@ -114,6 +131,7 @@ var validBodies = map[string]any{
 	"PATCH /api/v1/tickets/{id}":                    map[string]any{"status": "resolved"},
 	"PUT /api/v1/journeys/{id}": map[string]any{"name": "Mallory", "trigger": map[string]any{"type": "order_placed"},
 		"steps": []map[string]any{{"id": "end", "type": "exit"}}},
+	"PUT /api/v1/channels/{channel}":      map[string]any{"smtp_url": "smtp://mail.shop-a.example:587", "from": "info@shop-a.example"},
 	"POST /api/v1/journeys/{id}/activate": map[string]any{},
 	"POST /api/v1/journeys/{id}/pause":    map[string]any{},
 	"POST /api/v1/journeys/{id}/dry-run":  map[string]any{"customer_id": "x"},
@@ -133,6 +151,8 @@ var validBodies = map[string]any{
 // run in sorted order, so GET /products/{sku} still finds nothing first.)
 var ownKeySpace = map[string]bool{
 	"PUT /api/v1/products/{sku}":           true,
+	"GET /api/v1/channels/{channel}":       true,
+	"PUT /api/v1/channels/{channel}":       true,
 	"GET /api/v1/templates/{key}":          true,
 	"PUT /api/v1/templates/{key}":          true,
 	"GET /api/v1/surveys/{id}/results":     true,

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -36,6 +37,12 @@ type Config struct {
 	Clock string
 	// LogLevel is debug, info (default), warn or error. KIZUKAI_LOG_LEVEL.
 	LogLevel slog.Level
+	// AllowLoopbackProviders lets shops point provider URLs (SMS gateway,
+	// SMTP server, LINE endpoint) at loopback addresses such as 127.0.0.1:
+	// for a gateway on the same host, and for tests. Default false: a shop
+	// may not make this server call itself. KIZUKAI_ALLOW_LOOPBACK_PROVIDERS
+	// (true or false).
+	AllowLoopbackProviders bool
 }
 
 // Load reads the configuration from the environment (getenv is os.Getenv in
@@ -64,6 +71,13 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, err
 		}
 		c.SecretKey = k
+	}
+	if v := getenv("KIZUKAI_ALLOW_LOOPBACK_PROVIDERS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, errors.New("KIZUKAI_ALLOW_LOOPBACK_PROVIDERS must be true or false")
+		}
+		c.AllowLoopbackProviders = b
 	}
 	if lvl := getenv("KIZUKAI_LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {

@@ -18,7 +18,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "localhost:8080" || c.DB != "sqlite:kizukai.db" || c.BaseURL != "http://localhost:8080" || c.Clock != "real" || c.SecretKey != nil {
+	if c.Addr != "localhost:8080" || c.DB != "sqlite:kizukai.db" || c.BaseURL != "http://localhost:8080" || c.Clock != "real" || c.SecretKey != nil || c.AllowLoopbackProviders {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -46,6 +46,7 @@ func TestInvalid(t *testing.T) {
 		{"bad clock", map[string]string{"KIZUKAI_CLOCK": "fast"}},
 		{"bad addr", map[string]string{"KIZUKAI_ADDR": "8080"}},
 		{"bad base", map[string]string{"KIZUKAI_BASE_URL": "ftp://x"}},
+		{"bad loopback switch", map[string]string{"KIZUKAI_ALLOW_LOOPBACK_PROVIDERS": "maybe"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,5 +59,13 @@ func TestInvalid(t *testing.T) {
 				t.Fatalf("%v accepted", tt.env)
 			}
 		})
+	}
+}
+
+func TestLoadLoopbackSwitch(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"KIZUKAI_ALLOW_LOOPBACK_PROVIDERS": "1"}))
+	if err != nil || !c.AllowLoopbackProviders {
+		t.Fatalf("Load = %v, allow %v", err, c.AllowLoopbackProviders)
 	}
 }

@@ -57,8 +57,8 @@ func BenchmarkRecall(b *testing.B) {
 func benchRecall(b *testing.B, dbURL, ch string) {
 	b.StopTimer()
 	n := benchRecipients()
-	e := apptest.New(b, dbURL, apptest.Options{Workers: lateWorkers(), RealClock: true})
-	bd := wire(b, e)
+	e := apptest.New(b, dbURL, apptest.Options{RealClock: true})
+	bd := wire(e)
 	var raw float64
 	switch ch {
 	case "outbox":

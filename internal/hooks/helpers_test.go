@@ -4,111 +4,42 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/kizukai/kizukai/internal/api"
-	"github.com/kizukai/kizukai/internal/app"
 	"github.com/kizukai/kizukai/internal/app/apptest"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/delivery"
-	"github.com/kizukai/kizukai/internal/hooks"
-	"github.com/kizukai/kizukai/internal/jobs"
 	"github.com/kizukai/kizukai/internal/message"
 	"github.com/kizukai/kizukai/internal/policy"
 )
 
-// services maps a shop ID to its Env's delivery service: the workers are
-// registered before the App (and so the service) exists, and both engines'
-// Envs share one Options value.
-var services sync.Map
-
-// wired reports whether app.App already builds the delivery service (the
-// lead's wiring): the tests then use it instead of building their own.
-var wired = func() bool {
-	_, ok := reflect.TypeFor[app.App]().FieldByName("Delivery")
-	return ok
-}()
-
-// lateWorkers are the delivery workers, bound to the job's shop's service
-// (none once app.App registers them itself).
-func lateWorkers() []jobs.Worker {
-	if wired {
-		return nil
-	}
-	var out []jobs.Worker
-	for _, kind := range []string{delivery.SendKind, delivery.FanoutKind} {
-		out = append(out, jobs.Func(kind, func(ctx context.Context, j *jobs.Job) error {
-			v, ok := services.Load(j.ShopID)
-			if !ok {
-				return errors.New("no delivery service for the shop")
-			}
-			for _, w := range v.(*delivery.Service).Workers() {
-				if w.Kind() == kind {
-					return w.Work(ctx, j)
-				}
-			}
-			return errors.New("no worker")
-		}))
-	}
-	return out
-}
-
-// bundle is an Env with delivery wired as the lead wires it in app.go,
-// and the delivery API routes and hooks served by srv.
+// bundle is an Env with its App's delivery service at hand.
 type bundle struct {
 	*apptest.Env
 	svc *delivery.Service
 	srv *httptest.Server
 }
 
-// each runs fn on both engines with a wired bundle.
+// each runs fn on both engines.
 func each(t *testing.T, fn func(t *testing.T, b *bundle)) {
 	t.Helper()
-	apptest.EachWith(t, apptest.Options{Workers: lateWorkers()}, func(t *testing.T, e *apptest.Env) {
-		fn(t, wire(t, e))
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		fn(t, wire(e))
 	})
 }
 
-func wire(t testing.TB, e *apptest.Env) *bundle {
-	t.Helper()
-	a := e.App
-	var svc *delivery.Service
-	if wired {
-		svc = reflect.ValueOf(a).Elem().FieldByName("Delivery").Interface().(*delivery.Service)
-		svc.URLs.AllowLoopback = true // the test gateways listen on 127.0.0.1
-	} else {
-		var err error
-		svc, err = delivery.New(delivery.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
-			Customers: a.Customers, Messages: a.Messages, Tickets: a.Tickets, Policies: a.Policies, Signer: a.Signer,
-			SecretKey: a.Config.SecretKey, BaseURL: a.Config.BaseURL, Log: a.Log,
-			URLs: delivery.URLPolicy{AllowLoopback: true}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.Messages.SetDeliverer(svc)
-		t.Cleanup(svc.Close)
-	}
-	services.Store(e.Shop.ID, svc)
-	mux := api.NewMux()
-	api.New(api.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log}).DeliveryRoutes(mux, svc)
-	hooks.New(hooks.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Delivery: svc, Signer: a.Signer, BaseURL: a.Config.BaseURL}).Mount(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return &bundle{Env: e, svc: svc, srv: srv}
+func wire(e *apptest.Env) *bundle {
+	return &bundle{Env: e, svc: e.App.Delivery, srv: e.Server}
 }
 
-// otherShop makes a second shop served by the same delivery service.
+// otherShop makes a second shop on the same App.
 func (b *bundle) otherShop(t *testing.T, slug string) (string, string) {
 	t.Helper()
 	s, key := b.OtherShop(slug)
-	services.Store(s.ID, b.svc)
 	return s.ID, key
 }
 

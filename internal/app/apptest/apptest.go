@@ -70,7 +70,7 @@ func SQLite(t testing.TB) *Env {
 func New(t testing.TB, dbURL string, o Options) *Env {
 	t.Helper()
 	cfg := config.Config{Addr: "127.0.0.1:0", DB: dbURL, Clock: "simulated", SecretKey: bytes.Repeat([]byte{7}, 32),
-		BaseURL: "http://kizukai.test"}
+		BaseURL: "http://kizukai.test", AllowLoopbackProviders: true} // test gateways listen on 127.0.0.1
 	if o.RealClock {
 		cfg.Clock = "real"
 	}
@@ -85,15 +85,15 @@ func New(t testing.TB, dbURL string, o Options) *Env {
 		t.Fatalf("app: %v", err)
 	}
 	a.Runner.Register(o.Workers...)
-	if err := a.Runner.Start(ctx); err != nil {
+	if err := a.Start(ctx); err != nil {
 		cancel()
-		t.Fatalf("runner: %v", err)
+		t.Fatalf("start: %v", err)
 	}
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		a.Runner.Stop()
+		a.Stop()
 		_ = a.Close()
 	})
 	s, err := a.CreateShop(ctx, shop.CreateParams{Slug: "test-shop", Name: "テスト商店"})
