@@ -10,12 +10,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/kizukai/kizukai/internal/admin/auth"
 	"github.com/kizukai/kizukai/internal/clock"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
+	"github.com/kizukai/kizukai/internal/delivery"
+	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/httpx"
 	"github.com/kizukai/kizukai/internal/journey"
 	"github.com/kizukai/kizukai/internal/message"
@@ -24,9 +27,10 @@ import (
 	"github.com/kizukai/kizukai/internal/product"
 	"github.com/kizukai/kizukai/internal/survey"
 	"github.com/kizukai/kizukai/internal/ticket"
+	"github.com/kizukai/kizukai/internal/token"
 )
 
-//go:embed templates/*.html static/*
+//go:embed templates static
 var files embed.FS
 
 // Deps are what the admin UI needs. The domain services are those its
@@ -44,6 +48,9 @@ type Deps struct {
 	Messages  *message.Service
 	Journeys  *journey.Service
 	Surveys   *survey.Service
+	Events    *event.Recorder
+	Delivery  *delivery.Service
+	Signer    *token.Signer
 }
 
 // Handler serves the admin UI.
@@ -57,10 +64,9 @@ type Handler struct {
 	secure bool // served over HTTPS (BaseURL)
 }
 
-// pageNames are the page templates, each parsed with layout.html. A
-// missing or broken template stops the boot (New panics: a build error).
-var pageNames = []string{"login", "login_shop", "login_totp", "message", "dashboard", "account", "account_totp",
-	"shown_once", "settings_profile", "settings_security", "users", "apikeys", "audit", "placeholder"}
+// Every templates/<name>.html but layout.html is a page, parsed with
+// layout.html and the shared templates/partials/*.html. A broken template
+// stops the boot (New panics: a build error).
 
 // New returns the admin handler.
 func New(d Deps) *Handler {
@@ -69,14 +75,36 @@ func New(d Deps) *Handler {
 	}
 	h := &Handler{Deps: d, auth: auth.NewService(d.DB, d.Clock), pages: map[string]*template.Template{},
 		cop: http.NewCrossOriginProtection(), secure: strings.HasPrefix(d.BaseURL, "https://")}
+	// One stylesheet: admin.css, then each area's file (static/*.css in
+	// name order), served at a content-hashed URL.
 	css, err := fs.ReadFile(files, "static/admin.css")
 	if err != nil {
 		panic("admin: " + err.Error())
 	}
+	sheets, _ := fs.Glob(files, "static/*.css")
+	for _, name := range sheets {
+		if name == "static/admin.css" {
+			continue
+		}
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			panic("admin: " + err.Error())
+		}
+		css = append(append(css, '\n'), b...)
+	}
 	sum := sha256.Sum256(css)
 	h.css, h.cssURL = css, "/admin/assets/admin-"+hex.EncodeToString(sum[:6])+".css"
-	for _, name := range pageNames {
-		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
+	shared := []string{"templates/layout.html"}
+	if partials, _ := fs.Glob(files, "templates/partials/*.html"); len(partials) > 0 {
+		shared = append(shared, "templates/partials/*.html")
+	}
+	names, _ := fs.Glob(files, "templates/*.html")
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
+		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(files, append(shared, file)...))
 	}
 	h.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, nil, http.StatusForbidden)

@@ -4,7 +4,31 @@ package admin
 // Japanese is plain, polite and short, as in good business software; keys
 // are "<page>.<what>". Validation problems of the domain (English) are
 // translated through "problem.<text>".
-var catalogue = map[string]map[string]string{
+//
+// Each area of the UI keeps its texts beside its handlers (customerTexts in
+// texts_customers.go, ...); catalogue merges them, and a key defined twice
+// stops the boot.
+var catalogue = mergeTexts(baseTexts, customerTexts, productTexts, messageTexts, journeyTexts, ticketTexts, channelTexts)
+
+// mergeTexts joins catalogue parts; a duplicate key is a build mistake.
+func mergeTexts(parts ...map[string]map[string]string) map[string]map[string]string {
+	out := map[string]map[string]string{"ja": {}, "en": {}}
+	for _, part := range parts {
+		for lang, texts := range part {
+			for k, v := range texts {
+				if _, dup := out[lang][k]; dup {
+					panic("admin: text " + lang + " " + k + " defined twice")
+				}
+				out[lang][k] = v
+			}
+		}
+	}
+	return out
+}
+
+// baseTexts are the texts of the layout, sign-in, dashboard, account and
+// settings pages.
+var baseTexts = map[string]map[string]string{
 	"ja": {
 		"lang.name": "日本語", "brand": "Kizukai 管理画面", "skip": "本文へ移動", "logout": "ログアウト",
 		"nav.label": "メインメニュー", "nav.dashboard": "ダッシュボード", "nav.customers": "顧客", "nav.products": "商品",

@@ -31,7 +31,8 @@ func newEnv(t *testing.T, e *apptest.Env) *env {
 	t.Helper()
 	a := e.App
 	h := admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products,
-		Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys})
+		Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
+		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer})
 	mux := http.NewServeMux()
 	h.Mount(mux)
 	mux.Handle("/", e.App.Handler)

@@ -47,8 +47,20 @@ type route struct {
 // returns an error that handle renders as a page.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, v *visit) error
 
-// routes is the whole admin UI, each route with who may use it.
+// routes is the whole admin UI, each route with who may use it. Each
+// resource area lists its routes in its own file (customerRoutes in
+// customers.go, ...).
 func (h *Handler) routes() []route {
+	var out []route
+	for _, part := range [][]route{h.baseRoutes(), h.customerRoutes(), h.productRoutes(), h.messageRoutes(),
+		h.journeyRoutes(), h.ticketRoutes(), h.channelRoutes()} {
+		out = append(out, part...)
+	}
+	return out
+}
+
+// baseRoutes are sign-in, dashboard, account and settings.
+func (h *Handler) baseRoutes() []route {
 	return []route{
 		{"GET", "/admin/login", public, h.loginForm},
 		{"POST", "/admin/login", public, h.login},
@@ -60,11 +72,6 @@ func (h *Handler) routes() []route {
 		{"POST", "/admin/logout", anySession, h.logout},
 
 		{"GET", "/admin/{$}", anyRole, h.dashboard},
-		{"GET", "/admin/customers", anyRole, h.placeholder("nav.customers")},
-		{"GET", "/admin/products", anyRole, h.placeholder("nav.products")},
-		{"GET", "/admin/journeys", anyRole, h.placeholder("nav.journeys")},
-		{"GET", "/admin/messages", anyRole, h.placeholder("nav.messages")},
-		{"GET", "/admin/tickets", anyRole, h.placeholder("nav.tickets")},
 
 		{"GET", "/admin/account", anyRole | setup, h.accountPage},
 		{"POST", "/admin/account/password", anyRole | setup, h.changePassword},

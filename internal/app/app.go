@@ -168,7 +168,8 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 	hooks.New(hooks.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Delivery: a.Delivery, Signer: a.Signer, BaseURL: a.Config.BaseURL}).Mount(a.Mux)
 	// Public pages (receipt, survey, preferences, contact ...) are mounted here.
 	pages.New(pages.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Signer: a.Signer, Events: a.Events, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Messages: a.Messages, Surveys: a.Surveys}).Mount(a.Mux)
-	admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys}).Mount(a.Mux)
+	admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
+		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer}).Mount(a.Mux)
 	a.Mux.HandleFunc("GET /healthz", a.healthz)
 	a.Mux.Handle("GET /metrics", a.metrics.handler())
 	a.Mux.HandleFunc("GET /{$}", a.index)
