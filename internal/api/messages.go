@@ -15,7 +15,7 @@ func (h *Handler) messageRoutes() []route {
 				tag: "messages", resp: httpx.List[message.Message]{},
 				query: []param{{"customer_id", "only this customer's"}, {"status", "e.g. sent, deferred, suppressed"},
 					{"purpose", "transactional, care, info or sales"}, {"journey_id", "only this journey's"},
-					{"reason", "e.g. frequency_cap, quiet_hours, no_consent"},
+					{"reason", "e.g. frequency_cap, quiet_hours, no_consent"}, {"channel", "the channel it went out on: line, sms, email or postal"},
 					{"limit", "1 to 200 (default 50)"}, {"cursor", "next_cursor of the previous page"}}}},
 		{method: "GET", path: "/messages/{id}", h: h.showMessage,
 			doc: op{summary: "A message", tag: "messages", resp: message.Message{}, errors: []int{404}}},
@@ -39,7 +39,7 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) error {
 	items, more, err := h.Messages.List(r.Context(), message.ListParams{ShopID: shopFrom(r.Context()).ID,
 		CustomerID: strings.TrimSpace(q.Get("customer_id")), Status: strings.TrimSpace(q.Get("status")),
 		Purpose: strings.TrimSpace(q.Get("purpose")), JourneyID: strings.TrimSpace(q.Get("journey_id")),
-		Reason: strings.TrimSpace(q.Get("reason")), BeforeID: cur.ID, Limit: limit})
+		Reason: strings.TrimSpace(q.Get("reason")), Channel: strings.TrimSpace(q.Get("channel")), BeforeID: cur.ID, Limit: limit})
 	if err != nil {
 		return err
 	}

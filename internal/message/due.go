@@ -98,8 +98,16 @@ func (s *Service) judge(ctx context.Context, tx db.DBTX, m *Message, now time.Ti
 			return err
 		}
 	}
+	// A staff reply (an inline transactional message) to a customer who
+	// wrote within the hour ignores quiet hours (SPEC §4 rule 6).
+	exempt := false
+	if m.Purpose == policy.Transactional && m.TemplateKey == "" {
+		if exempt, err = ticket.StaffReplyExempt(ctx, tx, m.ShopID, m.ID, now); err != nil {
+			return err
+		}
+	}
 	d := policy.Decide(pol, sh.Location(),
-		policy.Message{Purpose: m.Purpose, Channel: m.ChannelRequested, JourneyPaused: paused},
+		policy.Message{Purpose: m.Purpose, Channel: m.ChannelRequested, JourneyPaused: paused, StaffReplyExempt: exempt},
 		policy.Customer{Contacts: policy.Contacts(c.Email, c.Phone, c.LineUserID, c.PostalAddress), Consents: consents, Preferred: c.Preferred},
 		policy.History{OpenComplaint: complaint, CareSinceLatestOrder: care, Sent: sent}, now)
 
@@ -148,7 +156,7 @@ func (s *Service) release(ctx context.Context, tx db.DBTX, m *Message, sh shop.S
 		return s.record(ctx, tx, m, EventFailed, now)
 	}
 	m.Channel, m.Locale, m.Subject, m.Body = channel, r.Locale, r.Subject, r.Body
-	if slices.Contains(shortChannels, channel) {
+	if slices.Contains(shortChannels, channel) && m.TemplateKey != "" {
 		m.Subject, m.Body = "", r.SMS
 	}
 	m.Status, m.Reason = StatusSending, ""
@@ -176,6 +184,11 @@ func isTemplateProblem(err error) bool {
 }
 
 func (s *Service) renderMessage(ctx context.Context, tx db.DBTX, m *Message, sh shop.Shop, c customerRow) (Rendered, error) {
+	if m.TemplateKey == "" {
+		// An inline text (a staff reply) goes out as written; it keeps its
+		// subject on every channel, so a fallback to email still has one.
+		return Rendered{Subject: m.Subject, Body: m.Body, SMS: m.Body, Locale: c.Locale}, nil
+	}
 	t, err := templateTx(ctx, tx, m.ShopID, m.TemplateKey)
 	if err != nil {
 		return Rendered{}, err

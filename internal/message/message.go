@@ -104,10 +104,21 @@ type CreateParams struct {
 	Channel        string    // "best" when empty
 	DueAt          time.Time // the clock's now when zero
 	DedupeKey      string    // e.g. run:<run>:<step>; one message per key and shop
+	// Subject and Body are an inline text instead of a template (a staff
+	// reply to a ticket): stored as planned and sent as written, on every
+	// channel (the short channels send Body). TemplateKey is then empty.
+	// Only CreateTx takes them.
+	Subject string
+	Body    string
 }
 
 const (
 	maxRef = 200 // IDs, keys and SKUs referenced by a message
+
+	// Bounds of an inline text (a ticket reply is at most 20,000
+	// characters, 80,000 bytes of UTF-8).
+	maxInlineSubject = 1000
+	maxInlineBody    = 100000
 )
 
 // validate checks p and fills defaults in place.
@@ -128,7 +139,16 @@ func (p *CreateParams) validate() error {
 	if !slices.Contains(Channels, p.Channel) {
 		f.Add("channel", "must be one of "+strings.Join(Channels, ", "))
 	}
-	if !validKey(p.TemplateKey) {
+	switch {
+	case p.Body != "" && p.TemplateKey != "":
+		f.Add("template_key", "empty for a message with an inline body")
+	case p.Body != "":
+		if len(p.Subject) > maxInlineSubject || len(p.Body) > maxInlineBody {
+			f.Add("body", "inline subject at most 1,000 bytes and body at most 100,000 bytes")
+		}
+	case p.Subject != "":
+		f.Add("body", "required with an inline subject")
+	case !validKey(p.TemplateKey):
 		f.Add("template_key", "lower-case letters, digits and _ (at most 64)")
 	}
 	if p.DedupeKey == "" {
@@ -160,6 +180,9 @@ func (s *Service) CreateManyTx(ctx context.Context, tx db.DBTX, ps []CreateParam
 	for i := range ps {
 		if err := ps[i].validate(); err != nil {
 			return nil, nil, err
+		}
+		if ps[i].Body != "" {
+			return nil, nil, errs.Invalid("body", "an inline text is planned one at a time (CreateTx)")
 		}
 		if ps[i].DueAt.IsZero() {
 			ps[i].DueAt = now
@@ -207,6 +230,7 @@ type ListParams struct {
 	Purpose    string
 	JourneyID  string
 	Reason     string
+	Channel    string // the channel it went out on (line, sms, email or postal)
 	BeforeID   string // keyset cursor: the ID of the previous page's last message
 	Limit      int    // default 50
 }
@@ -218,6 +242,9 @@ func (p *ListParams) validate() error {
 	}
 	if p.Purpose != "" && !slices.Contains(Purposes, p.Purpose) {
 		f.Add("purpose", "must be one of "+strings.Join(Purposes, ", "))
+	}
+	if p.Channel != "" && (p.Channel == "best" || !slices.Contains(Channels, p.Channel)) {
+		f.Add("channel", "must be one of line, sms, email, postal")
 	}
 	if len(f) > 0 {
 		return &errs.Error{Kind: errs.ErrMalformed, Code: "invalid_filter", Message: "a list filter has a value that cannot match", Fields: f}

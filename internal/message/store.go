@@ -44,15 +44,17 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 var errNotFound = errs.NotFound("message_not_found", "message not found")
 
 const insertMessageSQL = `INSERT INTO messages (shop_id, id, customer_id, purpose, status, channel_requested,
-template_key, journey_id, journey_version, run_id, step_id, order_id, sku, dedupe_key, due_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+template_key, journey_id, journey_version, run_id, step_id, order_id, sku, dedupe_key, due_at, created_at, updated_at,
+subject, body)
+VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)
 ON CONFLICT (shop_id, dedupe_key) DO NOTHING
 RETURNING ` + messageColumns
 
 // insert stores a new scheduled message; ok is false when the dedupe key is taken.
 func insert(ctx context.Context, tx db.DBTX, id string, p CreateParams, now time.Time) (Message, bool, error) {
 	m, err := scanMessage(tx.QueryRowContext(ctx, insertMessageSQL, p.ShopID, id, p.CustomerID, string(p.Purpose),
-		p.Channel, p.TemplateKey, p.JourneyID, p.JourneyVersion, p.RunID, p.StepID, p.OrderID, p.SKU, p.DedupeKey, p.DueAt, now))
+		p.Channel, p.TemplateKey, p.JourneyID, p.JourneyVersion, p.RunID, p.StepID, p.OrderID, p.SKU, p.DedupeKey, p.DueAt, now,
+		p.Subject, p.Body))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Message{}, false, nil
 	}
@@ -95,7 +97,7 @@ func list(ctx context.Context, d db.DBTX, p ListParams) ([]Message, error) {
 	b.WriteString(`SELECT ` + messageColumns + ` FROM messages WHERE shop_id = $1`)
 	args := []any{p.ShopID}
 	for _, f := range []struct{ col, v string }{{"customer_id", p.CustomerID}, {"status", p.Status},
-		{"purpose", p.Purpose}, {"journey_id", p.JourneyID}, {"reason", p.Reason}} {
+		{"purpose", p.Purpose}, {"journey_id", p.JourneyID}, {"reason", p.Reason}, {"channel", p.Channel}} {
 		if f.v == "" {
 			continue
 		}
