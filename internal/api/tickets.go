@@ -23,7 +23,14 @@ func (h *Handler) ticketRoutes() []route {
 					{"cursor", "next_cursor of the previous page"},
 				}}},
 		{method: "GET", path: "/tickets/{id}", h: h.showTicket,
-			doc: op{summary: "A ticket", tag: tag, resp: ticket.Ticket{}, errors: []int{404}}},
+			doc: op{summary: "A ticket with its conversation (customer messages, staff replies and internal notes, oldest first)",
+				tag: tag, resp: ticket.Detail{}, errors: []int{404}}},
+		{method: "POST", path: "/tickets/{id}/replies", h: h.replyTicket,
+			doc: op{summary: "Reply to the customer: the reply joins the conversation and is sent as a transactional message " +
+				"by the customer's best channel (message_id); the first reply meets the first-response SLA. " +
+				"Quiet hours do not hold it back when the customer wrote within the last hour. " +
+				"422 customer_unreachable when the customer has no contact point",
+				tag: tag, body: ticket.ReplyInput{}, resp: ticket.Entry{}, status: http.StatusCreated, errors: []int{404, 422}}},
 		{method: "PATCH", path: "/tickets/{id}", h: h.updateTicket,
 			doc: op{summary: "Change a ticket's status or assignee; resolving records ticket.resolved", tag: tag,
 				body: ticket.UpdateInput{}, resp: ticket.Ticket{}, errors: []int{404, 422}}},
@@ -69,7 +76,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request) error {
-	t, err := h.Tickets.ByID(r.Context(), shopFrom(r.Context()).ID, r.PathValue("id"))
+	t, err := h.Tickets.Detail(r.Context(), shopFrom(r.Context()).ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -86,4 +93,16 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, t)
+}
+
+func (h *Handler) replyTicket(w http.ResponseWriter, r *http.Request) error {
+	var in ticket.ReplyInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	e, err := h.Tickets.Reply(r.Context(), shopFrom(r.Context()).ID, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusCreated, e)
 }

@@ -151,6 +151,7 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 	a.Runner.Register(a.Journeys.Workers()...)
 	a.Runner.Register(a.Delivery.Workers()...)
 	a.Messages.SetJourneyPausedFunc(a.Journeys.IsPaused)
+	a.Tickets.SetSendReplyFunc(a.Messages.PlanTicketReplyTx)
 	// Order matters: freshness first, so a band change recorded while an
 	// order is placed is seen by the journeys' subscriber too.
 	a.Events.SubscribeBatch(a.Customers.OnOrdersPlaced)

@@ -129,6 +129,7 @@ var validBodies = map[string]any{
 	"PUT /api/v1/customers/{id}/consents/{channel}": map[string]any{"granted": false, "source": "mallory"},
 	"PUT /api/v1/products/{sku}":                    map[string]any{"name": "Mallory's product"},
 	"PATCH /api/v1/tickets/{id}":                    map[string]any{"status": "resolved"},
+	"POST /api/v1/tickets/{id}/replies":             map[string]any{"body": "Mallory's reply"},
 	"PUT /api/v1/journeys/{id}": map[string]any{"name": "Mallory", "trigger": map[string]any{"type": "order_placed"},
 		"steps": []map[string]any{{"id": "end", "type": "exit"}}},
 	"PUT /api/v1/channels/{channel}":      map[string]any{"smtp_url": "smtp://mail.shop-a.example:587", "from": "info@shop-a.example"},

@@ -24,6 +24,7 @@ var exportSections = map[string]string{
 	"order_lines":        "orders",
 	"events":             "events",
 	"tickets":            "tickets",
+	"ticket_entries":     "tickets", // ExportTicket.Conversation
 	"messages":           "messages",
 	"campaign_messages":  "messages", // a recall/broadcast's link to the customer's message, which the section holds
 	"runs":               "runs",
@@ -122,6 +123,9 @@ func (s *Service) Export(ctx context.Context, shopID, customerID string) (Export
 		return Export{}, err
 	}
 	if x.Tickets, err = exportTickets(ctx, s.db, shopID, customerID); err != nil {
+		return Export{}, err
+	}
+	if err := addTicketConversations(ctx, s.db, shopID, customerID, x.Tickets); err != nil {
 		return Export{}, err
 	}
 	if x.SurveyResponses, err = exportSurveyResponses(ctx, s.db, shopID, customerID); err != nil {
@@ -224,6 +228,9 @@ type ExportTicket struct {
 	Body       string     `json:"body"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ResolvedAt *time.Time `json:"resolved_at"`
+	// Conversation is what followed the opening: the customer's later
+	// messages, staff replies and internal notes, oldest first.
+	Conversation []ExportTicketEntry `json:"conversation"`
 }
 
 const exportTicketsSQL = `SELECT id, kind, status, subject, body, created_at, resolved_at

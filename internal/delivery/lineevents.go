@@ -42,12 +42,14 @@ func lineCustomer(ctx context.Context, d db.DBTX, shopID, userID string) (string
 
 // ApplyLineEvents applies verified LINE webhook events, each once (by
 // webhookEventId): follow grants LINE consent (source line_follow),
-// unfollow withdraws it (line_unfollow), a text message opens a ticket of
-// kind question with the text. A LINE user the shop does not know yet
-// becomes a customer with external_id "line:<user id>" on follow or on
-// their first message, so what they write lands in the inbox. Tickets have
-// no notes yet, so every message opens its own ticket. Other message types
-// (stickers, images) are acknowledged and not stored.
+// unfollow withdraws it (line_unfollow), a text message joins the
+// customer's open (or pending) ticket as a customer message, or opens a
+// ticket of kind question with the text when they have none. A LINE user
+// the shop does not know yet becomes a customer with external_id
+// "line:<user id>" on follow or on their first message, so what they write
+// lands in the inbox. Other message types (stickers, images) are
+// acknowledged and not stored. Each event commits in one transaction with
+// its claim, so a failure lets LINE's redelivery try it again.
 func (s *Service) ApplyLineEvents(ctx context.Context, shopID string, events []line.Event) error {
 	for _, e := range events {
 		if err := s.applyLineEvent(ctx, shopID, e); err != nil {
@@ -59,52 +61,45 @@ func (s *Service) ApplyLineEvents(ctx context.Context, shopID string, events []l
 
 func (s *Service) applyLineEvent(ctx context.Context, shopID string, e line.Event) error {
 	now := s.Clock.Now()
-	var ext string
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if e.WebhookEventID != "" {
 			fresh, err := claimHookEvent(ctx, tx, shopID, hookSourceLINE, e.WebhookEventID, now)
 			if err != nil || !fresh {
-				ext = ""
 				return err
 			}
 		}
-		var err error
-		if ext, err = lineCustomer(ctx, tx, shopID, e.UserID); err != nil {
+		ext, err := lineCustomer(ctx, tx, shopID, e.UserID)
+		if err != nil {
 			return err
 		}
 		in := customer.Input{ExternalID: ext}
+		text := e.Type == line.EventMessage && e.MessageType == "text" && strings.TrimSpace(e.Text) != ""
 		switch {
 		case e.Type == line.EventFollow:
 			in.Consents = map[string]customer.ConsentInput{"line": {Granted: ptr(true), Source: SourceLineFollow}}
 		case e.Type == line.EventUnfollow && ext != "":
 			in.Consents = map[string]customer.ConsentInput{"line": {Granted: ptr(false), Source: SourceLineUnfollow}}
-		case e.Type == line.EventMessage && e.MessageType == "text" && strings.TrimSpace(e.Text) != "":
-			if ext != "" {
-				return nil // the ticket is opened after this transaction
-			}
+		case text:
 		default:
-			ext = ""
 			return nil
 		}
-		if ext == "" {
-			in.ExternalID, in.LineUserID = "line:"+e.UserID, ptr(e.UserID)
+		if ext == "" || in.Consents != nil {
+			if ext == "" {
+				in.ExternalID, in.LineUserID = "line:"+e.UserID, ptr(e.UserID)
+			}
+			c, _, err := s.Customers.UpsertTx(ctx, tx, shopID, in)
+			if err != nil {
+				return err
+			}
+			ext = c.ExternalID
 		}
-		c, _, err := s.Customers.UpsertTx(ctx, tx, shopID, in)
-		ext = c.ExternalID
+		if !text {
+			return nil
+		}
+		_, _, err = s.Tickets.OpenOrAppendTx(ctx, tx, shopID, ticket.ChannelLine, ticket.CreateInput{CustomerExternalID: ext,
+			Kind: "question", Subject: subjectOf(e.Text), Body: cut(e.Text, ticket.MaxBody)})
 		return err
 	})
-	if err != nil || ext == "" || e.Type != line.EventMessage {
-		return err
-	}
-	_, err = s.Tickets.Create(ctx, shopID, ticket.CreateInput{CustomerExternalID: ext, Kind: "question",
-		Subject: subjectOf(e.Text), Body: cut(e.Text, ticket.MaxBody)})
-	if err != nil && e.WebhookEventID != "" {
-		// Let LINE's redelivery try again.
-		if rerr := releaseHookEvent(context.WithoutCancel(ctx), s.DB, shopID, hookSourceLINE, e.WebhookEventID); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-	}
-	return err
 }
 
 func ptr[T any](v T) *T { return &v }

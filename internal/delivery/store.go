@@ -218,13 +218,3 @@ ON CONFLICT (shop_id, source, event_id) DO NOTHING`
 func claimHookEvent(ctx context.Context, tx db.DBTX, shopID, source, eventID string, now time.Time) (bool, error) {
 	return exec(ctx, tx, "hook event", insertHookEventSQL, shopID, source, eventID, now)
 }
-
-const deleteHookEventSQL = `DELETE FROM hook_events WHERE shop_id = $1 AND source = $2 AND event_id = $3`
-
-func releaseHookEvent(ctx context.Context, d db.DBTX, shopID, source, eventID string) error {
-	_, err := d.ExecContext(ctx, deleteHookEventSQL, shopID, source, eventID)
-	if err != nil {
-		return fmt.Errorf("release hook event: %w", err)
-	}
-	return nil
-}

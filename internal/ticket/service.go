@@ -21,6 +21,7 @@ type Service struct {
 	events    *event.Recorder
 	customers *customer.Service
 	policies  *policy.Service
+	sendReply SendReplyFunc
 }
 
 // NewService returns a Service.
@@ -113,9 +114,26 @@ func (s *Service) Update(ctx context.Context, shopID, ticketID string, in Update
 	var t Ticket
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		if t, err = byID(ctx, tx, shopID, ticketID, true); err != nil {
-			return err
-		}
+		t, err = s.UpdateTx(ctx, tx, shopID, ticketID, in)
+		return err
+	})
+	if err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
+}
+
+// UpdateTx is Update in the caller's transaction (the admin UI records
+// its audit entry in the same one).
+func (s *Service) UpdateTx(ctx context.Context, tx db.DBTX, shopID, ticketID string, in UpdateInput) (Ticket, error) {
+	if err := in.Validate(); err != nil {
+		return Ticket{}, err
+	}
+	t, err := byID(ctx, tx, shopID, ticketID, true)
+	if err != nil {
+		return Ticket{}, err
+	}
+	err = func() error {
 		old := t
 		now := s.clock.Now()
 		if in.Assignee != nil {
@@ -141,10 +159,10 @@ func (s *Service) Update(ctx context.Context, shopID, ticketID string, in Update
 		if !resolved {
 			return nil
 		}
-		_, _, err = s.events.Record(ctx, tx, event.RecordParams{ShopID: shopID, CustomerID: t.CustomerID, Type: EventResolved,
+		_, _, err := s.events.Record(ctx, tx, event.RecordParams{ShopID: shopID, CustomerID: t.CustomerID, Type: EventResolved,
 			OccurredAt: now, Now: now, Data: eventData{TicketID: t.ID, Kind: t.Kind}})
 		return err
-	})
+	}()
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -163,6 +181,9 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Ticket, bool, error
 	}
 	if !line(p.CustomerID, maxRef) {
 		f.Add("customer_id", "at most 100 characters, no control characters")
+	}
+	if !line(p.Assignee, maxAssignee) {
+		f.Add("assignee", "at most 200 characters, no control characters")
 	}
 	if err := f.Err(); err != nil {
 		return nil, false, err

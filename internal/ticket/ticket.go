@@ -52,11 +52,27 @@ type Ticket struct {
 	Status             string     `json:"status" doc:"open, pending, resolved or closed"`
 	Subject            string     `json:"subject"`
 	Body               string     `json:"body"`
-	Assignee           string     `json:"assignee" doc:"who handles it (free text, e.g. a staff email); empty when unassigned"`
+	Assignee           string     `json:"assignee" doc:"who handles it: a staff user ID (the admin UI sets these) or free text; empty when unassigned"`
 	FirstResponseDueAt time.Time  `json:"first_response_due_at" doc:"created_at plus the policy's ticket_sla_hours (urgent_ticket_sla_hours for complaints and defects)"`
+	FirstResponseAt    *time.Time `json:"first_response_at" doc:"when the first staff reply was written; null until then. The SLA is met when it is at or before first_response_due_at"`
 	CreatedAt          time.Time  `json:"created_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
 	ResolvedAt         *time.Time `json:"resolved_at" doc:"when it was last resolved; null while open or pending"`
+}
+
+// Overdue reports whether the first response is late at now: no staff
+// reply yet, the ticket still open or pending, and its due time passed.
+func (t Ticket) Overdue(now time.Time) bool {
+	return t.FirstResponseAt == nil && (t.Status == StatusOpen || t.Status == StatusPending) && now.After(t.FirstResponseDueAt)
+}
+
+// SLAMet reports whether the first staff reply came in time; ok is false
+// while there has been none.
+func (t Ticket) SLAMet() (met, ok bool) {
+	if t.FirstResponseAt == nil {
+		return false, false
+	}
+	return !t.FirstResponseAt.After(t.FirstResponseDueAt), true
 }
 
 // CreateInput opens a ticket. The customer is named by customer_id or by
