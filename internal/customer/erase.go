@@ -24,6 +24,8 @@ const (
 	eraseMessagesSQL = `UPDATE messages SET subject = '', body = '' WHERE shop_id = $1 AND customer_id = $2`
 	// What the customer wrote to the shop; kind, status and times stay.
 	eraseTicketsSQL = `UPDATE tickets SET subject = '', body = '' WHERE shop_id = $1 AND customer_id = $2`
+	// The tickets' conversations (customer messages, replies and notes).
+	eraseTicketEntriesSQL = `UPDATE ticket_entries SET body = '' WHERE shop_id = $1 AND customer_id = $2`
 	// Survey comments are the customer's words; the scores stay for aggregates.
 	eraseSurveyCommentsSQL = `UPDATE survey_responses SET comment = '' WHERE shop_id = $1 AND customer_id = $2`
 )
@@ -48,30 +50,34 @@ WHERE shop_id = $1 AND customer_id = $2`
 // reused or the database is vacuumed; operators who need them gone at once
 // run VACUUM.
 func (s *Service) Erase(ctx context.Context, shopID, customerID string) error {
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		now := s.clock.Now()
-		res, err := tx.ExecContext(ctx, eraseSQL, shopID, customerID, now)
-		if err != nil {
-			return fmt.Errorf("erase customer: %w", err)
+	return s.db.InTx(ctx, func(tx *db.Tx) error { return s.EraseTx(ctx, tx, shopID, customerID) })
+}
+
+// EraseTx is Erase in the caller's transaction (the admin UI records its
+// audit entry in the same one).
+func (s *Service) EraseTx(ctx context.Context, tx db.DBTX, shopID, customerID string) error {
+	now := s.clock.Now()
+	res, err := tx.ExecContext(ctx, eraseSQL, shopID, customerID, now)
+	if err != nil {
+		return fmt.Errorf("erase customer: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("erase customer: %w", err)
+	} else if n == 0 {
+		return errNotFound
+	}
+	for _, q := range []string{deleteTagsSQL, deleteFreshnessSQL, eraseConsentsSQL, eraseEventsSQL, eraseMessagesSQL, eraseTicketsSQL, eraseTicketEntriesSQL, eraseSurveyCommentsSQL} {
+		if _, err := tx.ExecContext(ctx, q, shopID, customerID); err != nil {
+			return fmt.Errorf("erase customer data: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("erase customer: %w", err)
-		} else if n == 0 {
-			return errNotFound
-		}
-		for _, q := range []string{deleteTagsSQL, deleteFreshnessSQL, eraseConsentsSQL, eraseEventsSQL, eraseMessagesSQL, eraseTicketsSQL, eraseSurveyCommentsSQL} {
-			if _, err := tx.ExecContext(ctx, q, shopID, customerID); err != nil {
-				return fmt.Errorf("erase customer data: %w", err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, eraseRunsSQL, shopID, customerID, now); err != nil {
-			return fmt.Errorf("erase customer runs: %w", err)
-		}
-		_, _, err = s.events.Record(ctx, tx, event.RecordParams{
-			ShopID: shopID, CustomerID: customerID, Type: event.CustomerErased, OccurredAt: now, Now: now,
-		})
-		return err
+	}
+	if _, err := tx.ExecContext(ctx, eraseRunsSQL, shopID, customerID, now); err != nil {
+		return fmt.Errorf("erase customer runs: %w", err)
+	}
+	_, _, err = s.events.Record(ctx, tx, event.RecordParams{
+		ShopID: shopID, CustomerID: customerID, Type: event.CustomerErased, OccurredAt: now, Now: now,
 	})
+	return err
 }
 
 // TimelineParams selects a page of a customer's events, newest first.

@@ -222,11 +222,7 @@ func (s *Service) List(ctx context.Context, p ListParams) ([]Customer, bool, err
 	if p.Band != "" && !slices.Contains(Bands, p.Band) {
 		f.Add("band", "one of fresh, cooling, stale, lost")
 	}
-	for name, v := range map[string]string{"q": p.Query, "tag": p.Tag, "external_id": p.ExternalID} {
-		if len(v) > 200 || !printable(v) {
-			f.Add(name, "at most 200 characters, no control characters")
-		}
-	}
+	p.validateFilters(&f)
 	if err := f.Err(); err != nil {
 		return nil, false, err
 	}

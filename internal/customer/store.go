@@ -230,6 +230,12 @@ type ListParams struct {
 	Band       string // stored freshness band (see List)
 	AfterID    string // keyset cursor: only IDs after this one
 	Limit      int    // default 50
+
+	// ConsentChannel with ConsentState selects by the current consent of
+	// one channel: granted, withdrawn (latest record says no) or none (no
+	// record at all). Both or neither.
+	ConsentChannel string
+	ConsentState   string
 }
 
 // listRows returns up to limit customers matching p's filters, in ID order
@@ -253,24 +259,7 @@ func listRows(ctx context.Context, d db.DBTX, p ListParams, afterID string, limi
 	if afterID != "" {
 		add(idCol+` > $?`, afterID)
 	}
-	if p.ExternalID != "" {
-		add(`external_id = $?`, p.ExternalID)
-	}
-	if p.Tag != "" {
-		add(`EXISTS (SELECT 1 FROM customer_tags t WHERE t.shop_id = customers.shop_id
-			AND t.customer_id = customers.id AND t.tag = $?)`, p.Tag)
-	}
-	if p.Query != "" {
-		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(p.Query))+"%")
-		cond := fmt.Sprintf(`LOWER(name) LIKE $%[1]d ESCAPE '\' OR LOWER(email) LIKE $%[1]d ESCAPE '\'
-			OR phone LIKE $%[1]d ESCAPE '\' OR LOWER(external_id) LIKE $%[1]d ESCAPE '\'`, len(args))
-		if phone, err := NormalizePhone(p.Query); err == nil {
-			// "090-1234-5678" finds +819012345678.
-			args = append(args, phone)
-			cond += fmt.Sprintf(` OR phone = $%d`, len(args))
-		}
-		q += " AND (" + cond + ")"
-	}
+	q += filterSQL(p, &args)
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY %s LIMIT $%d`, idCol, len(args))
 	rows, err := d.QueryContext(ctx, q, args...)
