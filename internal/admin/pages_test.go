@@ -34,6 +34,9 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 					continue
 				}
 				path := strings.ReplaceAll(rt.Path, "{$}", "")
+				if strings.Contains(path, "{") {
+					continue // a page of one object: its area's tests render it in both languages
+				}
 				r := c.get(path)
 				if r.Status == http.StatusSeeOther {
 					r = c.get(r.Location)

@@ -14,6 +14,7 @@ var settingsTabs = [][2]string{
 	{"settings.profile", "/admin/settings/profile"}, {"settings.security", "/admin/settings/security"},
 	{"settings.users", "/admin/settings/users"}, {"settings.apikeys", "/admin/settings/apikeys"},
 	{"settings.audit", "/admin/settings/audit"},
+	{"settings.channels", "/admin/settings/channels"},
 }
 
 // settingsPage is what every settings page's view has: the tabs.

@@ -29,12 +29,23 @@ func (s *Service) Put(ctx context.Context, shopID, sku string, d Details) (Produ
 	var created bool
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		if created, err = put(ctx, tx, shopID, d, s.clock.Now()); err != nil {
-			return err
-		}
-		p, err = bySKU(ctx, tx, shopID, sku)
+		p, created, err = s.PutTx(ctx, tx, shopID, sku, d)
 		return err
 	})
+	return p, created, err
+}
+
+// PutTx is Put in the caller's transaction (the admin UI records its
+// audit entry in the same one). d is validated here.
+func (s *Service) PutTx(ctx context.Context, tx db.DBTX, shopID, sku string, d Details) (Product, bool, error) {
+	if err := d.Validate(sku); err != nil {
+		return Product{}, false, err
+	}
+	created, err := put(ctx, tx, shopID, d, s.clock.Now())
+	if err != nil {
+		return Product{}, false, err
+	}
+	p, err := bySKU(ctx, tx, shopID, sku)
 	return p, created, err
 }
 
@@ -59,6 +70,7 @@ func (s *Service) BySKUs(ctx context.Context, d db.DBTX, shopID string, skus []s
 type ListParams struct {
 	ShopID   string
 	Category string // optional: only this category
+	Query    string // optional: SKU or name contains this (case-insensitive for ASCII)
 	AfterSKU string // keyset: the last SKU of the previous page
 	Limit    int
 }

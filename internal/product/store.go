@@ -90,13 +90,24 @@ func bySKU(ctx context.Context, d db.DBTX, shopID, sku string) (Product, error) 
 }
 
 // listSQL pages through a shop's products by SKU; $2 = ” lists every
-// category, $3 is the last SKU of the previous page (” for the first).
+// category, $3 is the last SKU of the previous page (” for the first), $5
+// a LIKE pattern on the lower-cased SKU or name (” matches all).
 const listSQL = `SELECT ` + columns + ` FROM products
 WHERE shop_id = $1 AND ($2 = '' OR category = $2) AND sku > $3
+AND ($5 = '' OR LOWER(sku) LIKE $5 ESCAPE '\' OR LOWER(name) LIKE $5 ESCAPE '\')
 ORDER BY sku LIMIT $4`
 
+// likeContains is the LIKE pattern of "contains q", lower-cased, with the
+// pattern characters of q escaped.
+func likeContains(q string) string {
+	if q = strings.TrimSpace(q); q == "" {
+		return ""
+	}
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+}
+
 func list(ctx context.Context, d db.DBTX, p ListParams) ([]Product, error) {
-	rows, err := d.QueryContext(ctx, listSQL, p.ShopID, p.Category, p.AfterSKU, p.Limit)
+	rows, err := d.QueryContext(ctx, listSQL, p.ShopID, p.Category, p.AfterSKU, p.Limit, likeContains(p.Query))
 	if err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
