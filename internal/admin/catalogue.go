@@ -35,7 +35,6 @@ var baseTexts = map[string]map[string]string{
 		"nav.journeys": "ジャーニー", "nav.messages": "メッセージ", "nav.tickets": "問い合わせ", "nav.settings": "設定",
 		"save": "保存する", "form.required": "（必須）", "form.fix": "入力内容を確認してください。赤字の項目を直してから、もう一度保存してください。",
 		"back.dashboard": "ダッシュボードへ戻る", "back.login": "ログイン画面へ", "back.account": "アカウントへ戻る",
-		"placeholder.text": "この画面は準備中です。次のリリースで、一覧・検索・編集ができるようになります。",
 
 		"login.title": "ログイン", "login.heading": "管理画面にログイン", "login.email": "メールアドレス", "login.password": "パスワード",
 		"login.submit": "ログイン", "login.help": "パスワードがわからない場合は、お店のオーナーに再発行を依頼してください。",
@@ -146,7 +145,6 @@ var baseTexts = map[string]map[string]string{
 		"nav.journeys": "Journeys", "nav.messages": "Messages", "nav.tickets": "Tickets", "nav.settings": "Settings",
 		"save": "Save", "form.required": "(required)", "form.fix": "Please check the fields marked in red and save again.",
 		"back.dashboard": "Back to the dashboard", "back.login": "Go to sign-in", "back.account": "Back to your account",
-		"placeholder.text": "This page is being built. The next release adds lists, search and editing here.",
 
 		"login.title": "Sign in", "login.heading": "Sign in to the admin", "login.email": "Email", "login.password": "Password",
 		"login.submit": "Sign in", "login.help": "Forgot your password? Ask your shop's owner for a new one.",

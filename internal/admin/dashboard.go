@@ -78,10 +78,3 @@ var statusGroups = []struct {
 	{"status.group.suppressed", "st-suppressed", []string{"suppressed"}},
 	{"status.group.failed", "st-failed", []string{"failed"}},
 }
-
-func (h *Handler) placeholder(titleKey string) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, v *visit) error {
-		return h.render(w, http.StatusOK, "placeholder", messageView{page: h.newPage(r, v, titleKey, titleKey),
-			Heading: v.L.T(titleKey), Text: v.L.T("placeholder.text")})
-	}
-}

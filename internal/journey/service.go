@@ -168,19 +168,25 @@ func (s *Service) Update(ctx context.Context, shopID, journeyID string, def Defi
 // (422 naming steps[i].template otherwise).
 func (s *Service) Activate(ctx context.Context, shopID, journeyID string) (Journey, error) {
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		j, err := journeyByID(ctx, tx, shopID, journeyID)
-		if err != nil {
-			return err
-		}
-		if err := checkTemplates(ctx, tx, shopID, &j.Definition); err != nil {
-			return err
-		}
-		return setStatus(ctx, tx, shopID, journeyID, StatusActive, "", s.Clock.Now())
+		return s.ActivateTx(ctx, tx, shopID, journeyID)
 	})
 	if err != nil {
 		return Journey{}, err
 	}
 	return journeyByID(ctx, s.DB, shopID, journeyID)
+}
+
+// ActivateTx is Activate in the caller's transaction (the admin UI audits
+// the change in the same one).
+func (s *Service) ActivateTx(ctx context.Context, tx db.DBTX, shopID, journeyID string) error {
+	j, err := journeyByID(ctx, tx, shopID, journeyID)
+	if err != nil {
+		return err
+	}
+	if err := checkTemplates(ctx, tx, shopID, &j.Definition); err != nil {
+		return err
+	}
+	return setStatus(ctx, tx, shopID, journeyID, StatusActive, "", s.Clock.Now())
 }
 
 // PausedByStaff is the paused_reason of a journey paused through the API.
@@ -191,12 +197,17 @@ const PausedByStaff = "スタッフが停止しました / paused by staff"
 // that activating it again resumes those runs where their rhythm is.
 func (s *Service) Pause(ctx context.Context, shopID, journeyID string) (Journey, error) {
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		return setStatus(ctx, tx, shopID, journeyID, StatusPaused, PausedByStaff, s.Clock.Now())
+		return s.PauseTx(ctx, tx, shopID, journeyID)
 	})
 	if err != nil {
 		return Journey{}, err
 	}
 	return journeyByID(ctx, s.DB, shopID, journeyID)
+}
+
+// PauseTx is Pause in the caller's transaction.
+func (s *Service) PauseTx(ctx context.Context, tx db.DBTX, shopID, journeyID string) error {
+	return setStatus(ctx, tx, shopID, journeyID, StatusPaused, PausedByStaff, s.Clock.Now())
 }
 
 // IsPaused reports whether the shop's journey is paused (the message

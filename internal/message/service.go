@@ -162,6 +162,11 @@ func (s *Service) Preview(ctx context.Context, shopID, key string, p PreviewPara
 	if err != nil {
 		return Rendered{}, err
 	}
+	return s.previewFor(ctx, shopID, t, p)
+}
+
+// previewFor renders t for p's customer (Preview and PreviewInput).
+func (s *Service) previewFor(ctx context.Context, shopID string, t Template, p PreviewParams) (Rendered, error) {
 	var f errs.Fields
 	if p.Locale != "" && p.Locale != "ja" && p.Locale != "en" {
 		f.Add("locale", "ja or en")

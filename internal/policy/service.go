@@ -40,18 +40,24 @@ func (s *Service) Get(ctx context.Context, d db.DBTX, shopID string) (Policy, er
 // is stored. Callers that take a partial object start from Defaults, so
 // absent fields take their defaults.
 func (s *Service) Put(ctx context.Context, shopID string, p Policy) (Policy, error) {
-	if err := p.Validate(); err != nil {
-		return Policy{}, err
-	}
-	body, err := json.Marshal(p)
-	if err != nil {
-		return Policy{}, fmt.Errorf("encode policy: %w", err)
-	}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		return store(ctx, tx, shopID, string(body), s.clock.Now())
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		return s.PutTx(ctx, tx, shopID, p)
 	})
 	if err != nil {
 		return Policy{}, err
 	}
 	return p, nil
+}
+
+// PutTx is Put in the caller's transaction (the admin UI audits the change
+// in the same one). A policy that fails Validate stores nothing.
+func (s *Service) PutTx(ctx context.Context, tx db.DBTX, shopID string, p Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode policy: %w", err)
+	}
+	return store(ctx, tx, shopID, string(body), s.clock.Now())
 }
