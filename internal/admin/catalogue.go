@@ -30,6 +30,7 @@ func mergeTexts(parts ...map[string]map[string]string) map[string]map[string]str
 // settings pages.
 var baseTexts = map[string]map[string]string{
 	"ja": {
+		"channel.line": "LINE", "channel.sms": "SMS", "channel.email": "メール", "channel.postal": "郵送", "channel.phone": "電話", "channel.best": "最適なチャネル",
 		"lang.name": "日本語", "brand": "Kizukai 管理画面", "skip": "本文へ移動", "logout": "ログアウト",
 		"nav.label": "メインメニュー", "nav.dashboard": "ダッシュボード", "nav.customers": "顧客", "nav.products": "商品",
 		"nav.journeys": "ジャーニー", "nav.messages": "メッセージ", "nav.tickets": "問い合わせ", "nav.settings": "設定",
@@ -140,6 +141,7 @@ var baseTexts = map[string]map[string]string{
 		"problem.must be owner, marketer, support or viewer": "役割を選んでください。",
 	},
 	"en": {
+		"channel.line": "LINE", "channel.sms": "SMS", "channel.email": "Email", "channel.postal": "Post", "channel.phone": "Phone", "channel.best": "best channel",
 		"lang.name": "English", "brand": "Kizukai Admin", "skip": "Skip to content", "logout": "Sign out",
 		"nav.label": "Main menu", "nav.dashboard": "Dashboard", "nav.customers": "Customers", "nav.products": "Products",
 		"nav.journeys": "Journeys", "nav.messages": "Messages", "nav.tickets": "Tickets", "nav.settings": "Settings",

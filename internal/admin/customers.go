@@ -107,7 +107,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, v *visit
 	l := v.L
 	cv := customersView{page: h.newPage(r, v, "customers.title", "nav.customers"), F: f,
 		Bands:    msgOptions(l, "band.", customer.Bands, f.Band),
-		Channels: msgOptions(l, "customers.channel.", customer.Channels, f.ConsentChannel),
+		Channels: msgOptions(l, "channel.", customer.Channels, f.ConsentChannel),
 		States:   msgOptions(l, "customers.consent.", customer.ConsentStates, f.Consent)}
 	keep := f.values()
 	cv.Filtered = len(keep) > 0
@@ -154,10 +154,8 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, v *visit
 
 // The names the customers pages show, as view methods.
 
-func (cv customersView) BandName(b string) string { return bandName(cv.L, b) }
-func (cv customersView) ChannelName(ch string) string {
-	return customerChannelName(cv.L, ch)
-}
+func (cv customersView) BandName(b string) string     { return bandName(cv.L, b) }
+func (cv customersView) ChannelName(ch string) string { return channelName(cv.L, ch) }
 
 // bandName is the translated band; "" is "no orders".
 func bandName(l Lang, b string) string {
@@ -165,12 +163,4 @@ func bandName(l Lang, b string) string {
 		return l.T("band.none")
 	}
 	return l.T("band." + b)
-}
-
-// customerChannelName is the translated name of a contact channel.
-func customerChannelName(l Lang, ch string) string {
-	if ch != "" && hasKey("customers.channel."+ch) {
-		return l.T("customers.channel." + ch)
-	}
-	return ch
 }

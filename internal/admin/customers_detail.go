@@ -171,7 +171,7 @@ func timelineOf(l Lang, e event.Event) timelineEntry {
 			parts = append(parts, l.T("purpose."+p))
 		}
 		if ch := str("channel"); ch != "" {
-			parts = append(parts, customerChannelName(l, ch))
+			parts = append(parts, channelName(l, ch))
 		}
 		t.Detail = strings.Join(parts, " · ")
 		t.Reason = msgReasonName(l, str("reason"))
@@ -202,7 +202,7 @@ func timelineOf(l Lang, e event.Event) timelineEntry {
 		if g, _ := d["granted"].(bool); g {
 			state = "customers.consent." + customer.ConsentGranted
 		}
-		t.Title = l.Tf("customers.ev.consent", customerChannelName(l, str("channel")), l.T(state))
+		t.Title = l.Tf("customers.ev.consent", channelName(l, str("channel")), l.T(state))
 		if s := str("source"); s != "" {
 			t.Detail = l.Tf("customers.source", s)
 		}
@@ -332,7 +332,7 @@ func (h *Handler) eraseCustomer(w http.ResponseWriter, r *http.Request, v *visit
 // The names the customer page shows, as view methods.
 
 func (cv customerView) BandName(b string) string     { return bandName(cv.L, b) }
-func (cv customerView) ChannelName(ch string) string { return customerChannelName(cv.L, ch) }
+func (cv customerView) ChannelName(ch string) string { return channelName(cv.L, ch) }
 
 // Days is an interval in whole days (at least 1).
 func (cv customerView) Days(d time.Duration) int { return max(1, int((d+12*time.Hour)/(24*time.Hour))) }

@@ -16,7 +16,13 @@ const maxForm = 64 << 10
 // readForm parses an urlencoded body of at most maxForm bytes (a larger
 // one is a 413 page).
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	return readFormMax(w, r, maxForm)
+}
+
+// readFormMax is readForm for a form with long texts (products,
+// templates) and its own bound.
+func readFormMax(w http.ResponseWriter, r *http.Request, limit int64) (url.Values, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -76,6 +76,16 @@ func chooseLang(r *http.Request) Lang {
 	return Lang{Code: "ja"}
 }
 
+// channelName is the translated name of a channel (line, sms, email,
+// postal, phone, or best for "the best reachable one"); an unknown one is
+// shown as it is.
+func channelName(l Lang, ch string) string {
+	if ch != "" && hasKey("channel."+ch) {
+		return l.T("channel." + ch)
+	}
+	return ch
+}
+
 func hasKey(key string) bool {
 	_, ok := catalogue["ja"][key]
 	return ok

@@ -313,7 +313,7 @@ func stepText(l Lang, st journey.Step, names map[string]message.Template) string
 		if ch == "" {
 			ch = "best"
 		}
-		s := l.Tf("journeys.step.send", l.T("purpose."+st.Purpose), name, l.T("messages.channel."+ch))
+		s := l.Tf("journeys.step.send", l.T("purpose."+st.Purpose), name, channelName(l, ch))
 		if st.SKU == journey.SKUConsumable {
 			s += l.T("journeys.step.sku_consumable")
 		} else if st.SKU != "" {

@@ -187,16 +187,16 @@ func (h *Handler) saveTemplate(w http.ResponseWriter, r *http.Request, v *visit)
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxTemplateForm)
-	if err := r.ParseForm(); err != nil {
-		return readFormErr(err)
+	form, err := readFormMax(w, r, maxTemplateForm)
+	if err != nil {
+		return err
 	}
-	in, err := fields(r.PostForm, append(slices.Clone(templateFields), "customer", "locale", "do")...)
+	in, err := fields(form, append(slices.Clone(templateFields), "customer", "locale", "do")...)
 	if err != nil {
 		return err
 	}
 	// Texts keep their spaces and line breaks: only single-line fields are trimmed.
-	raw := func(n string) string { s, _ := single(r.PostForm, n); return strings.ReplaceAll(s, "\r\n", "\n") }
+	raw := func(n string) string { s, _ := single(form, n); return strings.ReplaceAll(s, "\r\n", "\n") }
 	ti := message.TemplateInput{Name: in["name"], Purpose: in["purpose"], SubjectJA: in["subject_ja"], BodyJA: raw("body_ja"),
 		SMSJA: raw("sms_ja"), SubjectEN: in["subject_en"], BodyEN: raw("body_en"), SMSEN: raw("sms_en")}
 	tv := h.newTemplateView(r, v, j, key)
@@ -238,15 +238,6 @@ func (h *Handler) saveTemplate(w http.ResponseWriter, r *http.Request, v *visit)
 		to += "?" + url.Values{"customer": {tv.Customer}, "locale": {tv.Locale}}.Encode()
 	}
 	return seeOther(w, r, to)
-}
-
-// readFormErr is readForm's error for a body that could not be parsed.
-func readFormErr(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return errs.New(errs.ErrTooLarge, "body_too_large", "the form is too large")
-	}
-	return errs.Malformed("malformed_form", "the form could not be read")
 }
 
 // textField is one text of the template form with its label, hint and

@@ -93,19 +93,21 @@ func msgOptions(l Lang, prefix string, values []string, selected string) []msgOp
 	return out
 }
 
-// rows looks up the customers of ms (once each) for their names.
+// messageRows looks up the names of ms's customers in one read.
 func (h *Handler) messageRows(r *http.Request, v *visit, ms []message.Message) ([]messageRow, error) {
-	names := map[string]string{}
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if !slices.Contains(ids, m.CustomerID) {
+			ids = append(ids, m.CustomerID)
+		}
+	}
+	names, err := h.Customers.Names(r.Context(), v.Shop.ID, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]messageRow, 0, len(ms))
 	for _, m := range ms {
-		name, ok := names[m.CustomerID]
-		if !ok {
-			c, err := h.Customers.ByID(r.Context(), v.Shop.ID, m.CustomerID)
-			if err != nil && !errors.Is(err, errs.ErrNotFound) {
-				return nil, err
-			}
-			name, names[m.CustomerID] = c.Name, c.Name
-		}
+		name := names[m.CustomerID]
 		at := m.DueAt
 		if m.SentAt != nil {
 			at = *m.SentAt
@@ -151,7 +153,7 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request, v *visit)
 	l := v.L
 	mv := messagesView{page: h.newPage(r, v, "messages.title", "nav.messages"),
 		Statuses: msgOptions(l, "messages.status.", message.Statuses, p.Status), Purposes: msgOptions(l, "purpose.", message.Purposes, p.Purpose),
-		Reasons: msgOptions(l, "messages.reason.", messageReasons, p.Reason), Channels: msgOptions(l, "messages.channel.", messageChannels, p.Channel)}
+		Reasons: msgOptions(l, "messages.reason.", messageReasons, p.Reason), Channels: msgOptions(l, "channel.", messageChannels, p.Channel)}
 	if p.Reason != "" && !slices.Contains(messageReasons, p.Reason) {
 		mv.Reasons = append(mv.Reasons, msgOption{Value: p.Reason, Label: p.Reason, Selected: true})
 	}
@@ -227,7 +229,7 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request, v *visit) error
 	}
 	for _, c := range chans {
 		mv.OutboxChannels = append(mv.OutboxChannels, navItem{URL: "/admin/messages/outbox?channel=" + c,
-			Label: v.L.T("messages.channel." + c), Current: c == ch})
+			Label: v.L.T("channel." + c), Current: c == ch})
 	}
 	keep := url.Values{}
 	if ch != "" {
@@ -377,14 +379,6 @@ func msgReasonName(l Lang, reason string) string {
 	return reason
 }
 
-// msgChannelName is the translated name of a channel ("" before release).
-func msgChannelName(l Lang, ch string) string {
-	if ch != "" && hasKey("messages.channel."+ch) {
-		return l.T("messages.channel." + ch)
-	}
-	return ch
-}
-
 // msgStatusClass is the pill class of a status.
 func msgStatusClass(s string) string {
 	for _, g := range statusGroups {
@@ -397,13 +391,11 @@ func msgStatusClass(s string) string {
 
 // The names the messages pages show, as view methods.
 
-func (mv messagesView) StatusName(s string) string  { return msgStatusName(mv.L, s) }
-func (mv messagesView) ReasonName(s string) string  { return msgReasonName(mv.L, s) }
-func (mv messagesView) ChannelName(s string) string { return msgChannelName(mv.L, s) }
-func (mv messagesView) StatusClass(s string) string { return msgStatusClass(s) }
-func (mv msgDetailView) StatusName(s string) string { return msgStatusName(mv.L, s) }
-func (mv msgDetailView) ReasonName(s string) string { return msgReasonName(mv.L, s) }
-func (mv msgDetailView) ChannelName(s string) string {
-	return msgChannelName(mv.L, s)
-}
+func (mv messagesView) StatusName(s string) string   { return msgStatusName(mv.L, s) }
+func (mv messagesView) ReasonName(s string) string   { return msgReasonName(mv.L, s) }
+func (mv messagesView) ChannelName(s string) string  { return channelName(mv.L, s) }
+func (mv messagesView) StatusClass(s string) string  { return msgStatusClass(s) }
+func (mv msgDetailView) StatusName(s string) string  { return msgStatusName(mv.L, s) }
+func (mv msgDetailView) ReasonName(s string) string  { return msgReasonName(mv.L, s) }
+func (mv msgDetailView) ChannelName(s string) string { return channelName(mv.L, s) }
 func (mv msgDetailView) StatusClass(s string) string { return msgStatusClass(s) }

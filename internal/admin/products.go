@@ -157,24 +157,11 @@ func (h *Handler) showProduct(w http.ResponseWriter, r *http.Request, v *visit) 
 // characters is about 180 KB once URL-encoded.
 const maxProductForm = 512 << 10
 
-// readProductPost is readForm with the product form's larger bound.
-func readProductPost(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxProductForm)
-	if err := r.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errs.New(errs.ErrTooLarge, "body_too_large", "the form is too large")
-		}
-		return nil, errs.Malformed("malformed_form", "the form could not be read")
-	}
-	return r.PostForm, nil
-}
-
 // readProductForm reads the form into the API's Details; problems of the
 // form itself (a number that is not one) are returned by field, as the
 // domain's validation reports its own.
 func readProductForm(r *http.Request, w http.ResponseWriter) (productForm, product.Details, errs.Fields, error) {
-	f, err := readProductPost(w, r)
+	f, err := readFormMax(w, r, maxProductForm)
 	if err != nil {
 		return productForm{}, product.Details{}, nil, err
 	}

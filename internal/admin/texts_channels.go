@@ -3,10 +3,9 @@ package admin
 // channelTexts are the texts of the channels pages.
 var channelTexts = map[string]map[string]string{
 	"ja": {
-		"settings.channels":   "チャネル",
-		"channels.lead":       "メール・SMS・LINEの配信サービスを接続します。接続していないチャネルのメッセージは実際には送られず、送信トレイに届きます。パスワードやトークンは保存後に表示されません。",
-		"channels.fix":        "入力内容を確認してください。何も保存されていません。パスワード類は、もう一度入力してください。",
-		"channels.name.email": "メール", "channels.name.sms": "SMS", "channels.name.line": "LINE",
+		"settings.channels":  "チャネル",
+		"channels.lead":      "メール・SMS・LINEの配信サービスを接続します。接続していないチャネルのメッセージは実際には送られず、送信トレイに届きます。パスワードやトークンは保存後に表示されません。",
+		"channels.fix":       "入力内容を確認してください。何も保存されていません。パスワード類は、もう一度入力してください。",
 		"channels.connected": "接続済み", "channels.outbox": "未接続（送信トレイ）", "channels.inuse": "使用中",
 		"channels.outbox.text":   "このチャネルのメッセージは送信トレイに届き、お客様には送られません。",
 		"channels.switch":        "こちらに切り替えることもできます",
@@ -60,10 +59,9 @@ var channelTexts = map[string]map[string]string{
 		"channels.problem.put the user name in the SMTP URL (smtp://user@host:587)":        "パスワードを使うときは、SMTP URLにユーザー名を入れてください（smtp://ユーザー名@ホスト:587）。",
 	},
 	"en": {
-		"settings.channels":   "Channels",
-		"channels.lead":       "Connect the delivery providers of email, SMS and LINE. Messages on a channel without one are not really sent: they go to the outbox. Passwords and tokens are never shown once saved.",
-		"channels.fix":        "Please check the form: nothing was saved. Type the passwords again.",
-		"channels.name.email": "Email", "channels.name.sms": "SMS", "channels.name.line": "LINE",
+		"settings.channels":  "Channels",
+		"channels.lead":      "Connect the delivery providers of email, SMS and LINE. Messages on a channel without one are not really sent: they go to the outbox. Passwords and tokens are never shown once saved.",
+		"channels.fix":       "Please check the form: nothing was saved. Type the passwords again.",
 		"channels.connected": "Connected", "channels.outbox": "Not connected (outbox)", "channels.inuse": "In use",
 		"channels.outbox.text":   "Messages on this channel go to the outbox; customers do not get them.",
 		"channels.switch":        "You can switch to this one",

@@ -17,7 +17,7 @@ var messageTexts = map[string]map[string]string{
 		"messages.none": "まだメッセージはありません。", "messages.none.filtered": "条件に合うメッセージはありません。",
 		"messages.newest": "最新へ", "messages.older": "さらに古いメッセージ", "messages.back": "メッセージ一覧へ戻る",
 		"messages.detail": "メッセージ", "messages.detail.outbox": "このメッセージは送信トレイに届いたもので、お客様には送られていません（チャネルに配信サービスが接続されていません）。",
-		"messages.detail.about": "宛先と内容", "messages.requested": "指定", "messages.channel.best": "最適なチャネル",
+		"messages.detail.about": "宛先と内容", "messages.requested": "指定",
 		"messages.recipient": "宛先", "messages.template": "テンプレート", "messages.due": "予定日時", "messages.sent": "送信日時",
 		"messages.optedout": "配信停止", "messages.optedout.text": "受信後7日以内に配信停止されました。",
 		"messages.cause": "きっかけ", "messages.journey": "ジャーニー", "messages.step": "ステップ",
@@ -37,8 +37,6 @@ var messageTexts = map[string]map[string]string{
 		"messages.reason.not_enough_care": "ケアが先", "messages.reason.sales_share": "販促の割合の上限", "messages.reason.frequency_cap": "週あたりの上限",
 		"messages.reason.quiet_hours": "配信しない時間帯", "messages.reason.journey_paused": "ジャーニー停止中", "messages.reason.template_error": "テンプレートの誤り",
 		"messages.reason.ambiguous": "送信結果が不明", "messages.reason.delivery_failed": "届きませんでした",
-
-		"messages.channel.line": "LINE", "messages.channel.sms": "SMS", "messages.channel.email": "メール", "messages.channel.postal": "郵送",
 	},
 	"en": {
 		"messages.title": "Messages", "messages.views": "Message views", "messages.all": "All messages", "messages.outbox": "Outbox (not connected)",
@@ -55,7 +53,7 @@ var messageTexts = map[string]map[string]string{
 		"messages.none": "No messages yet.", "messages.none.filtered": "No message matches.",
 		"messages.newest": "Newest", "messages.older": "Older messages", "messages.back": "Back to messages",
 		"messages.detail": "Message", "messages.detail.outbox": "This message went to the outbox and was not sent to the customer (the channel has no delivery provider).",
-		"messages.detail.about": "Recipient and content", "messages.requested": "asked for", "messages.channel.best": "best channel",
+		"messages.detail.about": "Recipient and content", "messages.requested": "asked for",
 		"messages.recipient": "To", "messages.template": "Template", "messages.due": "Due", "messages.sent": "Sent",
 		"messages.optedout": "Opt-out", "messages.optedout.text": "The customer opted out within 7 days of receiving it.",
 		"messages.cause": "Why it was sent", "messages.journey": "Journey", "messages.step": "step",
@@ -75,7 +73,5 @@ var messageTexts = map[string]map[string]string{
 		"messages.reason.not_enough_care": "Care first", "messages.reason.sales_share": "Sales share", "messages.reason.frequency_cap": "Weekly cap",
 		"messages.reason.quiet_hours": "Quiet hours", "messages.reason.journey_paused": "Journey paused", "messages.reason.template_error": "Template error",
 		"messages.reason.ambiguous": "Outcome unknown", "messages.reason.delivery_failed": "Not delivered",
-
-		"messages.channel.line": "LINE", "messages.channel.sms": "SMS", "messages.channel.email": "Email", "messages.channel.postal": "Post",
 	},
 }

@@ -138,3 +138,26 @@ func TestListConsentFilterAndCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestNames: one read maps live customers of the shop to their names;
+// erased ones, unknown IDs and other shops' customers are absent.
+func TestNames(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		hanako := b.upsert(t, Input{ExternalID: "hanako", Name: ptr("山田 花子")})
+		gone := b.upsert(t, Input{ExternalID: "gone", Name: ptr("消える人")})
+		if err := b.svc.Erase(b.ctx, b.shopID, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		other := setup(t, d)
+		stranger := other.upsert(t, Input{ExternalID: "hanako", Name: ptr("他店の人")})
+		got, err := b.svc.Names(b.ctx, b.shopID, []string{hanako.ID, gone.ID, stranger.ID, "cus_unknown"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{hanako.ID: "山田 花子"}; !maps.Equal(got, want) {
+			t.Fatalf("Names = %v, want %v", got, want)
+		}
+	})
+}

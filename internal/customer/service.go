@@ -207,6 +207,13 @@ func (s *Service) IDsByExternalIDTx(ctx context.Context, tx db.DBTX, shopID stri
 	return idsByExternalID(ctx, tx, shopID, externalIDs)
 }
 
+// Names maps the shop's live customers among ids to their names (erased
+// and unknown ones are absent), one query per 1000 IDs: for lists that
+// show who a row is about, where ByID would read four times per row.
+func (s *Service) Names(ctx context.Context, shopID string, ids []string) (map[string]string, error) {
+	return namesByID(ctx, s.db, shopID, ids)
+}
+
 // List returns a page of the shop's customers in ID order, with tags,
 // consents and freshness, and whether more follow.
 //

@@ -293,18 +293,40 @@ const idsByExternalIDSQL = `SELECT external_id, id FROM customers WHERE shop_id 
 // parameter limits.
 const maxInList = 1000
 
+// namesByIDSQL reads the names of live customers by ID.
+const namesByIDSQL = `SELECT id, name FROM customers WHERE shop_id = $1 AND erased_at IS NULL AND id IN (%s)`
+
 // idsByExternalID maps the shop's live customers' external IDs among
 // externalIDs to their IDs, one query per maxInList IDs.
 func idsByExternalID(ctx context.Context, d db.DBTX, shopID string, externalIDs []string) (map[string]string, error) {
-	out := make(map[string]string, len(externalIDs))
-	for start := 0; start < len(externalIDs); start += maxInList {
-		part := externalIDs[start:min(start+maxInList, len(externalIDs))]
+	m, err := pairsIn(ctx, d, idsByExternalIDSQL, shopID, externalIDs)
+	if err != nil {
+		return nil, fmt.Errorf("customer ids by external id: %w", err)
+	}
+	return m, nil
+}
+
+// namesByID maps the shop's live customers among ids to their names.
+func namesByID(ctx context.Context, d db.DBTX, shopID string, ids []string) (map[string]string, error) {
+	m, err := pairsIn(ctx, d, namesByIDSQL, shopID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("customer names: %w", err)
+	}
+	return m, nil
+}
+
+// pairsIn runs query (two string columns, $1 the shop, %s the IN list)
+// over keys, one query per maxInList keys, and maps column one to two.
+func pairsIn(ctx context.Context, d db.DBTX, query, shopID string, keys []string) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	for start := 0; start < len(keys); start += maxInList {
+		part := keys[start:min(start+maxInList, len(keys))]
 		args := make([]any, 0, len(part)+1)
 		args = append(args, shopID)
 		for _, x := range part {
 			args = append(args, x)
 		}
-		q := fmt.Sprintf(idsByExternalIDSQL, placeholders(d.Dialect(), 2, len(part)))
+		q := fmt.Sprintf(query, placeholders(d.Dialect(), 2, len(part)))
 		if err := func() error {
 			rows, err := d.QueryContext(ctx, q, args...)
 			if err != nil {
@@ -312,15 +334,15 @@ func idsByExternalID(ctx context.Context, d db.DBTX, shopID string, externalIDs 
 			}
 			defer rows.Close()
 			for rows.Next() {
-				var ext, cid string
-				if err := rows.Scan(&ext, &cid); err != nil {
+				var k, v string
+				if err := rows.Scan(&k, &v); err != nil {
 					return err
 				}
-				out[ext] = cid
+				out[k] = v
 			}
 			return rows.Err()
 		}(); err != nil {
-			return nil, fmt.Errorf("customer ids by external id: %w", err)
+			return nil, err
 		}
 	}
 	return out, nil
