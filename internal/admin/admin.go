@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/kizukai/kizukai/internal/admin/auth"
 	"github.com/kizukai/kizukai/internal/clock"
@@ -51,6 +52,9 @@ type Deps struct {
 	Events    *event.Recorder
 	Delivery  *delivery.Service
 	Signer    *token.Signer
+	// DashboardLive is the number of customers under which the dashboard
+	// is computed on every view; 0 means DashboardLiveLimit.
+	DashboardLive int
 }
 
 // Handler serves the admin UI.
@@ -62,6 +66,10 @@ type Handler struct {
 	cssURL string
 	cop    *http.CrossOriginProtection
 	secure bool // served over HTTPS (BaseURL)
+
+	dashMu         sync.Mutex
+	dashRefreshing map[string]bool // shop → a snapshot is being computed
+	dashWG         sync.WaitGroup  // the background refreshes
 }
 
 // Every templates/<name>.html but layout.html is a page, parsed with

@@ -27,12 +27,20 @@ type env struct {
 
 // newEnv mounts the admin UI on its own server in front of the app, so
 // the tests do not depend on the app's wiring.
-func newEnv(t *testing.T, e *apptest.Env) *env {
+func newEnv(t testing.TB, e *apptest.Env) *env {
+	t.Helper()
+	return newEnvWith(t, e, func(*admin.Deps) {})
+}
+
+// newEnvWith is newEnv with the admin's dependencies changed by tune.
+func newEnvWith(t testing.TB, e *apptest.Env, tune func(*admin.Deps)) *env {
 	t.Helper()
 	a := e.App
-	h := admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products,
+	d := admin.Deps{DB: a.DB, Clock: a.Clock, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products,
 		Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
-		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer})
+		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer}
+	tune(&d)
+	h := admin.New(d)
 	mux := http.NewServeMux()
 	h.Mount(mux)
 	mux.Handle("/", e.App.Handler)
@@ -42,7 +50,7 @@ func newEnv(t *testing.T, e *apptest.Env) *env {
 }
 
 // user creates a staff user of the env's shop.
-func (e *env) user(t *testing.T, role staff.Role, email string) staff.User {
+func (e *env) user(t testing.TB, role staff.Role, email string) staff.User {
 	t.Helper()
 	u, err := staff.Create(context.Background(), e.App.DB, staff.CreateParams{ShopID: e.Shop.ID, Email: email, Role: role, Password: password},
 		e.App.Clock.Now())
@@ -54,13 +62,13 @@ func (e *env) user(t *testing.T, role staff.Role, email string) staff.User {
 
 // client is a browser-like client: a cookie jar, no redirect following.
 type client struct {
-	t   *testing.T
+	t   testing.TB
 	e   *env
 	c   *http.Client
 	hdr http.Header
 }
 
-func (e *env) client(t *testing.T) *client {
+func (e *env) client(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		hdr: http.Header{}}
@@ -127,7 +135,7 @@ func (c *client) cookie(name string) string {
 }
 
 // login signs in and checks the redirect to the dashboard.
-func (e *env) login(t *testing.T, email string) *client {
+func (e *env) login(t testing.TB, email string) *client {
 	t.Helper()
 	c := e.client(t)
 	r := c.post("/admin/login", url.Values{"email": {email}, "password": {password}})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,38 @@ func (l Lang) Problem(p string) string {
 	if s, ok := catalogue[l.Code]["problem."+p]; ok {
 		return s
 	}
+	if l.Code == "ja" {
+		for _, pp := range problemPatterns {
+			if m := pp.re.FindStringSubmatchIndex(p); m != nil {
+				return string(pp.re.ExpandString(nil, pp.ja, p, m))
+			}
+		}
+	}
 	return p
+}
+
+// problemPatterns translate the domain's problems that carry a value (a
+// variable name, a count, a limit) to Japanese; English pages show the
+// domain's own text.
+var problemPatterns = []struct {
+	re *regexp.Regexp
+	ja string
+}{
+	{regexp.MustCompile(`^unknown variable (\S+) \(known: (.*)\)$`), "変数 ${1} はありません。使える変数: ${2}"},
+	{regexp.MustCompile(`^unknown filter (\S+) \(allowed: (.*)\)$`), "フィルター ${1} は使えません。使えるもの: ${2}"},
+	{regexp.MustCompile(`^tag \{% (\S+) %\} is not allowed \(allowed: (.*)\)$`), "タグ {% ${1} %} は使えません。使えるもの: ${2}"},
+	{regexp.MustCompile(`^\{% (\S+) %\} is not closed$`), "{% ${1} %} が閉じられていません（{% end${1} %} を書いてください）。"},
+	{regexp.MustCompile(`^syntax error: (.*)$`), "書き方に誤りがあります: ${1}"},
+	{regexp.MustCompile(`^does not render: (.*)$`), "表示できません: ${1}"},
+	{regexp.MustCompile(`^at most (\d+) bytes$`), "${1} バイト以内にしてください。"},
+	{regexp.MustCompile(`^required: (\S+) is used for SMS and renders to (\d+) characters with long values; the SMS limit is (\d+)$`),
+		"SMS用の短い文を入力してください。${1} をSMSに使うと、長い値で ${2} 文字になり、上限の ${3} 文字を超えます。"},
+	{regexp.MustCompile(`^renders to (\d+) characters with long values; the SMS limit is (\d+)$`),
+		"長い値を入れると ${1} 文字になり、SMSの上限 ${2} 文字を超えます。短くしてください。"},
+	{regexp.MustCompile(`^a whole number from (\d+) to (\d+)$`), "${1}〜${2} の整数で入力してください。"},
+	{regexp.MustCompile(`^"(\S+)" is not one of line, sms, email, postal$`), "「${1}」は選べません（line、sms、email、postal から選びます）。"},
+	{regexp.MustCompile(`^"(\S+)" appears twice$`), "「${1}」が2回選ばれています。"},
+	{regexp.MustCompile(`^must be one of (.*)$`), "次のいずれかにしてください: ${1}"},
 }
 
 // Num formats a count with digit grouping: 12,345.

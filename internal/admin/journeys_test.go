@@ -164,7 +164,7 @@ func TestJourneyTemplates(t *testing.T) {
 				"customer": {"ca@example.jp"}, "locale": {""}, "do": {"save"}}
 		}
 		r := m.post(page, form("{{ customer.nmae }} 様", ""))
-		want(t, "unknown variable", r, http.StatusUnprocessableEntity, `id="body_ja-error"`, "customer.nmae")
+		want(t, "unknown variable", r, http.StatusUnprocessableEntity, `id="body_ja-error"`, "変数 customer.nmae はありません")
 		if ae.Do("GET", "/api/v1/templates/care_thanks", nil).Map(t)["body_ja"] != before["body_ja"] {
 			t.Fatal("a refused template was stored")
 		}
@@ -172,7 +172,7 @@ func TestJourneyTemplates(t *testing.T) {
 			t.Fatalf("policy: %d %s", r.Status, r.Body)
 		}
 		r = m.post(page, form("{{ customer.name }} 様、ありがとうございます。", strings.Repeat("あ", 71)))
-		want(t, "sms too long", r, http.StatusUnprocessableEntity, `id="sms_ja-error"`, "the SMS limit is 70")
+		want(t, "sms too long", r, http.StatusUnprocessableEntity, `id="sms_ja-error"`, "SMSの上限 70 文字を超えます")
 		if ae.Do("GET", "/api/v1/templates/care_thanks", nil).Map(t)["sms_ja"] != before["sms_ja"] {
 			t.Fatal("a refused SMS text was stored")
 		}

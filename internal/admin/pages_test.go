@@ -100,7 +100,8 @@ func TestDashboardFigures(t *testing.T) {
 		want(t, "empty", c.get("/admin/"), http.StatusOK, "まだ顧客データがありません")
 		seed(t, ae)
 		r := c.get("/admin/")
-		want(t, "dashboard", r, http.StatusOK, "<svg", "鮮度別の顧客数", "目的・状態別のメッセージ", "不具合")
+		want(t, "dashboard", r, http.StatusOK, "<svg", "鮮度別の顧客数", "目的・状態別のメッセージ", "不具合", "F2転換率", "週ごとの注文",
+			"週ごとに送ったメッセージ", "ケア比率の推移", "満足度の推移", "ジャーニー別の配信停止率", "購入後のアフターフォロー")
 		// Five customers, one open ticket of kind defect, and the thanks
 		// messages of the post-purchase journey.
 		for _, s := range []string{`<span class="label">顧客数</span><span class="value">5</span>`,
@@ -109,8 +110,17 @@ func TestDashboardFigures(t *testing.T) {
 				t.Errorf("dashboard lacks %s", s)
 			}
 		}
-		if strings.Contains(r.Body, `<span class="label">メッセージ（30日）</span><span class="value">0</span>`) {
-			t.Error("no messages counted")
+		// Five buyers with one order each: no repeat yet; twelve weeks in
+		// the table; the thanks messages counted in the 30 days.
+		if !strings.Contains(r.Body, `<span class="value" id="repeat-rate">0.0%</span><span class="sub">0 / 5 人</span>`) {
+			t.Error("repeat rate of 0 of 5 buyers missing")
+		}
+		weeks := r.Body[strings.Index(r.Body, `id="weeks"`):]
+		if n := strings.Count(weeks[:strings.Index(weeks, "</table>")], `<th scope="row">`); n != 12 {
+			t.Errorf("%d weeks in the table", n)
+		}
+		if strings.Contains(r.Body, `<tr><th scope="row">ケア</th><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td>`) {
+			t.Error("no care messages counted")
 		}
 	})
 }
