@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kizukai/kizukai/internal/clock"
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/delivery"
@@ -50,6 +51,7 @@ type Deps struct {
 	Messages  *message.Service
 	Journeys  *journey.Service
 	Surveys   *survey.Service
+	Coupons   *coupon.Service
 	Delivery  *delivery.Service
 	// RatePerSecond and RateBurst limit each API key (defaults 50/s, burst 100).
 	RatePerSecond float64

@@ -54,6 +54,7 @@ func (h *Handler) routes() []route {
 		h.messageRoutes(),
 		h.journeyRoutes(),
 		h.surveyRoutes(),
+		h.couponRoutes(),
 		h.channelRoutes(),
 		h.recallRoutes(),
 		h.broadcastRoutes(),

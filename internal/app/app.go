@@ -17,6 +17,7 @@ import (
 	"github.com/kizukai/kizukai/internal/api"
 	"github.com/kizukai/kizukai/internal/clock"
 	"github.com/kizukai/kizukai/internal/config"
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/delivery"
@@ -55,6 +56,7 @@ type App struct {
 	Messages  *message.Service
 	Journeys  *journey.Service
 	Surveys   *survey.Service
+	Coupons   *coupon.Service
 	Delivery  *delivery.Service
 	Mux       *api.Mux
 	Handler   http.Handler // Mux behind the request ID, access log and security middleware
@@ -133,8 +135,10 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 	a.Messages = message.NewService(message.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
 		Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Policies: a.Policies,
 		Signer: a.Signer, BaseURL: a.Config.BaseURL})
+	a.Coupons = coupon.NewService(a.DB, a.Clock, a.Events)
 	a.Journeys = journey.NewService(journey.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
-		Messages: a.Messages, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies})
+		Messages: a.Messages, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies,
+		Coupons: a.Coupons})
 	a.Surveys = survey.NewService(a.DB, a.Clock, a.Events, a.Customers, a.Tickets)
 	a.Delivery, err = delivery.New(delivery.Deps{DB: a.DB, Clock: a.Clock, Queue: a.Runner.Queue(), Events: a.Events,
 		Customers: a.Customers, Messages: a.Messages, Tickets: a.Tickets, Policies: a.Policies, Signer: a.Signer,
@@ -163,12 +167,12 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 		DB: a.DB, Clock: a.Clock, Sim: a.Sim, Runner: a.Runner, Log: a.Log, Events: a.Events,
 		Customers: a.Customers, Products: a.Products, Orders: a.Orders,
 		Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
-		Delivery: a.Delivery,
+		Coupons: a.Coupons, Delivery: a.Delivery,
 	}).Mount(a.Mux)
 	// Provider callbacks, the LINE webhook and the email open pixel.
 	hooks.New(hooks.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Delivery: a.Delivery, Signer: a.Signer, BaseURL: a.Config.BaseURL}).Mount(a.Mux)
 	// Public pages (receipt, survey, preferences, contact ...) are mounted here.
-	pages.New(pages.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Signer: a.Signer, Events: a.Events, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Messages: a.Messages, Surveys: a.Surveys}).Mount(a.Mux)
+	pages.New(pages.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Signer: a.Signer, Events: a.Events, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Messages: a.Messages, Surveys: a.Surveys, Coupons: a.Coupons}).Mount(a.Mux)
 	admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
 		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer}).Mount(a.Mux)
 	a.Mux.HandleFunc("GET /healthz", a.healthz)

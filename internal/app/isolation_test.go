@@ -21,6 +21,7 @@ type shopBObjects struct {
 	customerID, customerExt, orderID, sku, eventID string
 	ticketID, journeyID, messageID                 string
 	recallID, broadcastID                          string
+	campaignID, couponCode                         string
 }
 
 // createShopB makes shop B with one of each object, through the API with
@@ -80,6 +81,14 @@ func createShopB(t *testing.T, e *apptest.Env) (shopBObjects, string) {
 	must(e.DoKey(key, "POST", "/api/v1/broadcasts", map[string]any{"segment": map[string]any{"tag": secret + "-tag"},
 		"purpose": "info", "template_key": "care_thanks"}), 201, &bc)
 	b.broadcastID = bc.ID
+	var cp struct{ ID string }
+	must(e.DoKey(key, "POST", "/api/v1/coupon-campaigns", map[string]any{"name": secret + " 500円引き", "discount_type": "amount",
+		"discount_value": 500, "valid_days": 30}), 201, &cp)
+	b.campaignID = cp.ID
+	var cc struct{ Code string }
+	must(e.DoKey(key, "POST", "/api/v1/coupon-campaigns/"+b.campaignID+"/issue", map[string]any{"customer_id": b.customerID,
+		"order_id": b.orderID}), 201, &cc)
+	b.couponCode = cc.Code
 	must(e.DoKey(key, "PUT", "/api/v1/channels/email", map[string]any{"smtp_url": "smtp://" + secret + ".example:587",
 		"from": secret + "@shop-b.example"}), 200, nil)
 	e.Settle()
@@ -112,6 +121,10 @@ func pathParam(b shopBObjects, resource, name string) (string, bool) {
 		return b.recallID, true
 	case "broadcasts id":
 		return b.broadcastID, true
+	case "coupon-campaigns id":
+		return b.campaignID, true
+	case "coupons code":
+		return b.couponCode, true
 	case "channels channel":
 		return "email", true // every shop has its own email settings
 	case "templates key":
@@ -135,7 +148,10 @@ var validBodies = map[string]any{
 	"PUT /api/v1/channels/{channel}":      map[string]any{"smtp_url": "smtp://mail.shop-a.example:587", "from": "info@shop-a.example"},
 	"POST /api/v1/journeys/{id}/activate": map[string]any{},
 	"POST /api/v1/journeys/{id}/pause":    map[string]any{},
-	"POST /api/v1/journeys/{id}/dry-run":  map[string]any{"customer_id": "x"},
+	// Shop A issues from B's campaign to B's customer, redeems B's code.
+	"POST /api/v1/coupon-campaigns/{id}/issue": func(b shopBObjects) any { return map[string]any{"customer_id": b.customerID} },
+	"POST /api/v1/coupons/{code}/redeem":       map[string]any{},
+	"POST /api/v1/journeys/{id}/dry-run":       map[string]any{"customer_id": "x"},
 	"PUT /api/v1/templates/{key}": map[string]any{"name": "Mallory", "purpose": "care",
 		"subject_ja": "件名", "body_ja": "本文です。"},
 	// Shop A previews its own template for shop B's customer: B's customer
@@ -281,7 +297,8 @@ func shopBState(t *testing.T, e *apptest.Env, b shopBObjects, key string) string
 	}
 	var sb strings.Builder
 	for _, url := range []string{"/api/v1/customers/" + b.customerID, "/api/v1/customers/" + b.customerID + "/timeline",
-		"/api/v1/orders/" + b.orderID, "/api/v1/products/" + b.sku, "/api/v1/customers", "/api/v1/orders", "/api/v1/products"} {
+		"/api/v1/orders/" + b.orderID, "/api/v1/products/" + b.sku, "/api/v1/customers", "/api/v1/orders", "/api/v1/products",
+		"/api/v1/coupon-campaigns/" + b.campaignID, "/api/v1/coupons/" + b.couponCode} {
 		res := e.DoKey(key, "GET", url, nil)
 		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), secret) && !strings.Contains(url, "timeline") {
 			t.Fatalf("shop B's own GET %s: %d %s", url, res.Status, res.Body)

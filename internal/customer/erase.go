@@ -42,7 +42,8 @@ WHERE shop_id = $1 AND customer_id = $2`
 // Erase removes a customer's personal data (APPI 削除): name, contact
 // points, address, attributes, tags, the source and wording of their consent
 // history, their stored freshness, the data of their events, the text of
-// their messages and of their tickets, and their survey comments. The row stays, anonymised and
+// their messages and of their tickets, and their survey comments; their
+// unredeemed coupon codes expire. The row stays, anonymised and
 // marked erased, so orders and aggregates are unchanged; a customer.erased
 // event without personal data records the erasure. An erased or unknown customer is not found.
 //
@@ -73,6 +74,9 @@ func (s *Service) EraseTx(ctx context.Context, tx db.DBTX, shopID, customerID st
 	}
 	if _, err := tx.ExecContext(ctx, eraseRunsSQL, shopID, customerID, now); err != nil {
 		return fmt.Errorf("erase customer runs: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, eraseCouponsSQL, shopID, customerID, now); err != nil {
+		return fmt.Errorf("erase customer coupons: %w", err)
 	}
 	_, _, err = s.events.Record(ctx, tx, event.RecordParams{
 		ShopID: shopID, CustomerID: customerID, Type: event.CustomerErased, OccurredAt: now, Now: now,

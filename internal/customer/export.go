@@ -30,6 +30,7 @@ var exportSections = map[string]string{
 	"runs":               "runs",
 	"run_log":            "runs",
 	"survey_responses":   "survey_responses",
+	"coupons":            "coupons",
 }
 
 // ExportSections returns a copy of the table → export section map.
@@ -52,6 +53,7 @@ type Export struct {
 	Messages        []ExportMessage        `json:"messages"`
 	Runs            []ExportRun            `json:"runs"`
 	SurveyResponses []ExportSurveyResponse `json:"survey_responses"`
+	Coupons         []ExportCoupon         `json:"coupons"`
 }
 
 // ExportMessage is a message to the customer in an Export (the messages
@@ -129,6 +131,9 @@ func (s *Service) Export(ctx context.Context, shopID, customerID string) (Export
 		return Export{}, err
 	}
 	if x.SurveyResponses, err = exportSurveyResponses(ctx, s.db, shopID, customerID); err != nil {
+		return Export{}, err
+	}
+	if x.Coupons, err = exportCoupons(ctx, s.db, shopID, customerID); err != nil {
 		return Export{}, err
 	}
 	p := event.ListParams{ShopID: shopID, CustomerID: customerID, Limit: 500}

@@ -79,7 +79,11 @@ type Step struct {
 	Purpose  string     `json:"purpose,omitempty" doc:"send: transactional, care, info or sales"`
 	Channel  string     `json:"channel,omitempty" doc:"send: best (default), email, sms, line or postal"`
 	SKU      string     `json:"sku,omitempty" doc:"send: consumable (the order's consumable that runs out first) or a SKU"`
-	Title    string     `json:"title,omitempty" doc:"task: what the staff should do (at most 200 characters); coupon: the campaign"`
+	Title    string     `json:"title,omitempty" doc:"task: what the staff should do (at most 200 characters); coupon: an optional note for staff"`
+	// CampaignID is a coupon step's campaign (POST /coupon-campaigns). A
+	// coupon step stored before campaigns existed has none: it only
+	// records coupon.requested with its title.
+	CampaignID string `json:"campaign_id,omitempty" doc:"coupon: the campaign whose code the step issues to the run's customer (linked to the run's order)"`
 }
 
 // Condition is a branch's test of one fact.

@@ -13,8 +13,10 @@
 //   - The journey.step job executes the run's steps from its current one
 //     until a wait that ends in the future, in one transaction with the
 //     job's completion: sends plan a message (message.CreateTx, dedupe key
-//     run:<run>:<step>), tasks and coupons record task.created and
-//     coupon.requested events, each executed step is logged once in
+//     run:<run>:<step>), tasks record task.created, coupon steps issue a
+//     code of their campaign (coupon.Service.IssueTx, keyed
+//     run:<run>:<step>) and record coupon.requested, each executed step
+//     is logged once in
 //     run_log, and the next journey.step job is enqueued at the next
 //     step's planned time. A waiting run is a row and a future job: it
 //     costs no CPU. Step jobs worked at the same moment share one
@@ -36,6 +38,6 @@
 // data, erased with the customer (internal/customer/erase.go).
 //
 // It imports db, clock, errs, event, id, jobs and the domain packages
-// customer, order, product, message, policy, shop and ticket; it must not
+// coupon, customer, order, product, message, policy, shop and ticket; it must not
 // import net/http, html/template, api or admin.
 package journey

@@ -2,11 +2,14 @@ package journey
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/db"
+	"github.com/kizukai/kizukai/internal/errs"
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/jobs"
 	"github.com/kizukai/kizukai/internal/message"
@@ -161,15 +164,13 @@ func (s *Service) execute(ctx context.Context, tx db.DBTX, shopID string, r *Run
 	switch st.Type {
 	case StepSend:
 		return s.send(shopID, r, st, f, now, res, w)
-	case StepTask, StepCoupon:
-		typ, key := EventTaskCreated, "task"
-		if st.Type == StepCoupon {
-			typ, key = EventCouponRequested, "campaign"
-		}
+	case StepCoupon:
+		return s.issueCoupon(ctx, tx, shopID, r, st, now, res)
+	case StepTask:
 		e, _, err := s.Events.Record(ctx, tx, event.RecordParams{
-			ShopID: shopID, CustomerID: r.CustomerID, Type: typ, ExternalID: "run:" + r.ID + ":" + st.ID,
+			ShopID: shopID, CustomerID: r.CustomerID, Type: EventTaskCreated, ExternalID: "run:" + r.ID + ":" + st.ID,
 			OccurredAt: now, Now: now,
-			Data: map[string]string{key: st.Title, "journey_id": r.JourneyID, "run_id": r.ID, "step_id": st.ID, "order_id": r.Context.OrderID},
+			Data: map[string]string{"task": st.Title, "journey_id": r.JourneyID, "run_id": r.ID, "step_id": st.ID, "order_id": r.Context.OrderID},
 		})
 		if err != nil {
 			return res, err
@@ -177,6 +178,55 @@ func (s *Service) execute(ctx context.Context, tx db.DBTX, shopID string, r *Run
 		res.outcome, res.detail = "recorded", e.ID
 	}
 	return res, nil
+}
+
+// issueCoupon performs a coupon step: it issues a code of the step's
+// campaign to the run's customer, linked to the run's order, in the step's
+// transaction (idempotent on run:<run>:<step>), and records
+// coupon.requested. A refusal (the campaign ended or reached a limit, or
+// is gone) does not stop the run: the step is logged "coupon_refused"
+// with the error code, and the event says so. A step without a campaign
+// (stored before campaigns existed) only records coupon.requested.
+func (s *Service) issueCoupon(ctx context.Context, tx db.DBTX, shopID string, r *Run, st *Step, now time.Time, res stepResult) (stepResult, error) {
+	key := "run:" + r.ID + ":" + st.ID
+	data := map[string]string{"campaign": st.Title, "campaign_id": st.CampaignID, "journey_id": r.JourneyID, "run_id": r.ID,
+		"step_id": st.ID, "order_id": r.Context.OrderID}
+	res.outcome = "recorded"
+	if st.CampaignID != "" && s.Coupons != nil {
+		k, _, err := s.Coupons.IssueTx(ctx, tx, shopID, st.CampaignID, coupon.IssueInput{CustomerID: r.CustomerID,
+			OrderID: r.Context.OrderID, IssueKey: key})
+		var e *errs.Error
+		switch {
+		case err == nil:
+			res.outcome, res.detail, data["code"] = "issued", k.Code, k.Code
+		case errors.As(err, &e) && e.Kind != nil:
+			// A refusal writes nothing (coupon.Service.IssueTx), so the
+			// transaction goes on.
+			res.outcome, res.detail, data["refused"] = "coupon_refused", refusalCode(e), refusalCode(e)
+		default:
+			return res, err
+		}
+	}
+	ev, _, err := s.Events.Record(ctx, tx, event.RecordParams{
+		ShopID: shopID, CustomerID: r.CustomerID, Type: EventCouponRequested, ExternalID: key, OccurredAt: now, Now: now, Data: data,
+	})
+	if err != nil {
+		return res, err
+	}
+	if res.detail == "" {
+		res.detail = ev.ID
+	}
+	return res, nil
+}
+
+// refusalCode is the stable code of a refused issue; a validation error
+// names its field (order_id when the run's order is no longer the
+// customer's).
+func refusalCode(e *errs.Error) string {
+	for f := range e.Fields {
+		return "invalid_" + f
+	}
+	return e.Code
 }
 
 // flow performs the steps that only move the run (wait, wait_until,

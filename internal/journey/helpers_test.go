@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizukai/kizukai/internal/clock"
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/event"
@@ -46,6 +47,7 @@ type testBundle struct {
 	policies  *policy.Service
 	tickets   *ticket.Service
 	messages  *message.Service
+	coupons   *coupon.Service
 	svc       *journey.Service
 	shopID    string
 }
@@ -76,8 +78,9 @@ func setupWith(t testing.TB, d *db.DB, messageWorkers bool) *testBundle {
 	b.tickets = ticket.NewService(d, sim, rec, b.customers, b.policies)
 	b.messages = message.NewService(message.Deps{DB: d, Clock: sim, Queue: q, Events: rec, Customers: b.customers,
 		Products: b.products, Orders: b.orders, Tickets: b.tickets, Policies: b.policies, Signer: signer, BaseURL: "http://kizukai.test"})
+	b.coupons = coupon.NewService(d, sim, rec)
 	b.svc = journey.NewService(journey.Deps{DB: d, Clock: sim, Queue: q, Events: rec, Messages: b.messages,
-		Customers: b.customers, Products: b.products, Orders: b.orders, Policies: b.policies})
+		Customers: b.customers, Products: b.products, Orders: b.orders, Policies: b.policies, Coupons: b.coupons})
 	b.messages.SetJourneyPausedFunc(b.svc.IsPaused)
 	b.svc.Subscribe(rec)
 	b.runner.Register(b.svc.Workers()...)

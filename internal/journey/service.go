@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kizukai/kizukai/internal/clock"
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/errs"
@@ -32,6 +33,9 @@ type Deps struct {
 	Products  *product.Service
 	Orders    *order.Service
 	Policies  *policy.Service
+	// Coupons issues the codes of coupon steps; nil: coupon steps only
+	// record coupon.requested (as before campaigns existed).
+	Coupons *coupon.Service
 }
 
 // Service is the journey engine and its use cases.
@@ -104,7 +108,8 @@ func (s *Service) ByID(ctx context.Context, shopID, journeyID string) (Journey, 
 }
 
 // Create validates in and stores a new journey at version 1, as a draft or
-// (when in.Status is active and every template it names exists) active.
+// (when in.Status is active and every template and coupon campaign it
+// names exists) active.
 func (s *Service) Create(ctx context.Context, shopID string, in Input) (Journey, error) {
 	if in.Status == "" {
 		in.Status = StatusDraft
@@ -124,7 +129,7 @@ func (s *Service) Create(ctx context.Context, shopID string, in Input) (Journey,
 	jid := id.New("jny")
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if in.Status == StatusActive {
-			if err := checkTemplates(ctx, tx, shopID, &in.Definition); err != nil {
+			if err := s.checkRefs(ctx, tx, shopID, &in.Definition); err != nil {
 				return err
 			}
 		}
@@ -139,7 +144,8 @@ func (s *Service) Create(ctx context.Context, shopID string, in Input) (Journey,
 
 // Update stores def as the journey's next version. Runs in flight finish
 // on the version they started on; runs started from now on use the new
-// one. An active journey's new version must name existing templates.
+// one. An active journey's new version must name existing templates and
+// coupon campaigns.
 func (s *Service) Update(ctx context.Context, shopID, journeyID string, def Definition) (Journey, error) {
 	if err := def.Validate(); err != nil {
 		return Journey{}, err
@@ -150,7 +156,7 @@ func (s *Service) Update(ctx context.Context, shopID, journeyID string, def Defi
 			return err
 		}
 		if st == StatusActive {
-			if err := checkTemplates(ctx, tx, shopID, &def); err != nil {
+			if err := s.checkRefs(ctx, tx, shopID, &def); err != nil {
 				return err
 			}
 		}
@@ -164,8 +170,9 @@ func (s *Service) Update(ctx context.Context, shopID, journeyID string, def Defi
 }
 
 // Activate makes the journey start runs on its triggers and clears any
-// paused reason. Every template its newest version names must exist
-// (422 naming steps[i].template otherwise).
+// paused reason. Every template and coupon campaign its newest version
+// names must exist (422 naming steps[i].template or steps[i].campaign_id
+// otherwise).
 func (s *Service) Activate(ctx context.Context, shopID, journeyID string) (Journey, error) {
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		return s.ActivateTx(ctx, tx, shopID, journeyID)
@@ -183,7 +190,7 @@ func (s *Service) ActivateTx(ctx context.Context, tx db.DBTX, shopID, journeyID 
 	if err != nil {
 		return err
 	}
-	if err := checkTemplates(ctx, tx, shopID, &j.Definition); err != nil {
+	if err := s.checkRefs(ctx, tx, shopID, &j.Definition); err != nil {
 		return err
 	}
 	return setStatus(ctx, tx, shopID, journeyID, StatusActive, "", s.Clock.Now())
@@ -225,6 +232,37 @@ func (s *Service) IsPaused(ctx context.Context, tx db.DBTX, shopID, journeyID st
 		return false, err
 	}
 	return st == StatusPaused, nil
+}
+
+// checkRefs reports every send step whose template the shop lacks and
+// every coupon step whose campaign the shop lacks (an active journey must
+// name only what exists).
+func (s *Service) checkRefs(ctx context.Context, tx db.DBTX, shopID string, def *Definition) error {
+	err := checkTemplates(ctx, tx, shopID, def)
+	var f errs.Fields
+	if e := (*errs.Error)(nil); errors.As(err, &e) && e.Kind == errs.ErrInvalid {
+		f = e.Fields
+	} else if err != nil {
+		return err
+	}
+	if s.Coupons != nil {
+		var ids []string
+		for _, st := range def.Steps {
+			if st.Type == StepCoupon && st.CampaignID != "" {
+				ids = append(ids, st.CampaignID)
+			}
+		}
+		have, err := s.Coupons.CampaignsExist(ctx, tx, shopID, ids)
+		if err != nil {
+			return err
+		}
+		for i, st := range def.Steps {
+			if st.Type == StepCoupon && st.CampaignID != "" && !have[st.CampaignID] {
+				f.Add(stepField(i, "campaign_id"), "the shop has no coupon campaign with this ID; create it (POST /coupon-campaigns) before activating")
+			}
+		}
+	}
+	return f.Err()
 }
 
 // checkTemplates reports every send step whose template the shop lacks.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/id"
@@ -27,8 +28,9 @@ const (
 	// EventTaskCreated is recorded by a task step: a staff task (title) on
 	// the customer's timeline, for the call list.
 	EventTaskCreated = "task.created"
-	// EventCouponRequested is recorded by a coupon step; the coupons issue
-	// issues the code.
+	// EventCouponRequested is recorded by every coupon step: the step's
+	// record on the timeline, with the code it issued (package coupon
+	// records coupon.issued beside it) or why none was issued.
 	EventCouponRequested = "coupon.requested"
 )
 
@@ -47,7 +49,8 @@ var triggerOf = map[string]string{
 // run: a journey started by its own sends or tasks would loop for ever in
 // one transaction.
 func engineEvent(t string) bool {
-	return strings.HasPrefix(t, "message.") || strings.HasPrefix(t, "journey.") || t == EventTaskCreated || t == EventCouponRequested
+	return strings.HasPrefix(t, "message.") || strings.HasPrefix(t, "journey.") || t == EventTaskCreated || t == EventCouponRequested ||
+		t == coupon.EventIssued // a coupon step's own issue; coupon.redeemed is the customer's act and may start journeys
 }
 
 // HistoryLimit is how old a trigger event may be and still start a run:

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/errs"
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/product"
@@ -164,7 +165,7 @@ func (d *Definition) validateTrigger(f *errs.Fields) {
 		case !event.ValidType(t.EventType):
 			f.Add("trigger.event_type", "an event type such as app.member_joined")
 		case engineEvent(t.EventType):
-			f.Add("trigger.event_type", "events the engine writes (message.*, journey.*, task.created, coupon.requested) cannot start a journey")
+			f.Add("trigger.event_type", "events the engine writes (message.*, journey.*, task.created, coupon.requested, coupon.issued) cannot start a journey")
 		case triggerOf[t.EventType] != "":
 			f.Add("trigger.event_type", "use the "+triggerOf[t.EventType]+" trigger for this event")
 		}
@@ -178,7 +179,7 @@ func stepFields(s *Step) map[string]bool {
 	return map[string]bool{
 		"duration": s.Duration != "", "anchor": s.Anchor != "", "offset": s.Offset != "", "if": s.If != nil,
 		"then": s.Then != "", "else": s.Else != "", "template": s.Template != "", "purpose": s.Purpose != "",
-		"channel": s.Channel != "", "sku": s.SKU != "", "title": s.Title != "",
+		"channel": s.Channel != "", "sku": s.SKU != "", "title": s.Title != "", "campaign_id": s.CampaignID != "",
 	}
 }
 
@@ -189,7 +190,7 @@ var allowed = map[string][]string{
 	StepBranch:    {"if", "then", "else"},
 	StepSend:      {"template", "purpose", "channel", "sku"},
 	StepTask:      {"title"},
-	StepCoupon:    {"title"},
+	StepCoupon:    {"title", "campaign_id"},
 	StepExit:      {},
 }
 
@@ -258,6 +259,9 @@ func (d *Definition) validateStep(f *errs.Fields, i int) {
 			f.Add(field("title"), "at most 200 characters, no control characters")
 		}
 	case StepCoupon:
+		if !coupon.ValidCampaignID(s.CampaignID) {
+			f.Add(field("campaign_id"), "required: the ID of a coupon campaign (POST /coupon-campaigns)")
+		}
 		if utf8.RuneCountInString(s.Title) > maxTitle || !printable(s.Title) {
 			f.Add(field("title"), "at most 200 characters, no control characters")
 		}

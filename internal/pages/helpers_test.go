@@ -62,6 +62,22 @@ func setup(t *testing.T, e *apptest.Env) *fixture {
 	return &fixture{e: e, orderID: o.ID, customerID: o.CustomerID, receipt: u.Path}
 }
 
+// coupon creates a campaign through the API and issues a code of it to
+// the fixture's customer for the fixture's order; it returns the code.
+func (f *fixture) coupon(t *testing.T, campaign map[string]any) string {
+	t.Helper()
+	res := f.e.Do("POST", "/api/v1/coupon-campaigns", campaign)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("campaign: %d %s", res.Status, res.Body)
+	}
+	res = f.e.Do("POST", "/api/v1/coupon-campaigns/"+res.Map(t)["id"].(string)+"/issue",
+		map[string]any{"customer_id": f.customerID, "order_id": f.orderID})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("issue: %d %s", res.Status, res.Body)
+	}
+	return res.Map(t)["code"].(string)
+}
+
 // sign makes a token of the env's signer.
 func (f *fixture) sign(t *testing.T, p token.Purpose, object string) string {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kizukai/kizukai/internal/clock"
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/event"
@@ -45,6 +46,7 @@ type Deps struct {
 	Tickets   *ticket.Service
 	Messages  *message.Service
 	Surveys   *survey.Service
+	Coupons   *coupon.Service
 	// ContactPerMinute and ContactBurst limit contact form posts per client
 	// IP (defaults 10 a minute, bursts of 20: a person fixing a form posts
 	// a handful of times; a robot is slowed to one post every 6 s).

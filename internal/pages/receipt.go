@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/errs"
 	"github.com/kizukai/kizukai/internal/message"
 	"github.com/kizukai/kizukai/internal/order"
@@ -45,6 +46,15 @@ type receiptView struct {
 	Contact   contactWays
 	PrefsURL  string
 	IsOnline  bool
+	Coupons   []receiptCoupon
+}
+
+// receiptCoupon is a coupon issued with the order, as the receipt shows it.
+type receiptCoupon struct {
+	Code     string // grouped: ABCD-EFGH-JKLM
+	Discount string // in words: ¥500引き, 10% off
+	Status   string // valid, redeemed or expired
+	When     string // valid until, used on or expired on, in words
 }
 
 type receiptLine struct {
@@ -142,9 +152,43 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Contact = h.waysOf(sh, l, r.PathValue("token"))
 	v.PrefsURL = withLang("/p/"+h.sign(token.Preferences, sh.ID, cust.ID, time.Time{}), l)
-	// Coupons issued to this order and the lottery join here when the
-	// coupons and lottery issues bring them.
+	if v.Coupons, err = h.receiptCoupons(r, sh, l, o.ID); err != nil {
+		return err
+	}
+	// The lottery joins here when the lottery issue brings it.
 	return h.render(w, http.StatusOK, "receipt", v)
+}
+
+// receiptCoupons are the coupons issued with the order (by its journeys,
+// or through the API with its order_id), oldest first.
+func (h *Handler) receiptCoupons(r *http.Request, sh shop.Shop, l Lang, orderID string) ([]receiptCoupon, error) {
+	if h.Coupons == nil {
+		return nil, nil
+	}
+	ks, err := h.Coupons.ByOrder(r.Context(), sh.ID, orderID)
+	if err != nil {
+		return nil, err
+	}
+	now, loc := h.Clock.Now(), sh.Location()
+	out := make([]receiptCoupon, 0, len(ks))
+	for _, k := range ks {
+		c := receiptCoupon{Code: k.Display(), Status: k.Status(now)}
+		if k.DiscountType == coupon.DiscountPercent {
+			c.Discount = l.Tf("receipt.coupon_percent", k.DiscountValue)
+		} else {
+			c.Discount = l.Tf("receipt.coupon_amount", l.Yen(k.DiscountValue, "JPY"))
+		}
+		switch c.Status {
+		case "redeemed":
+			c.When = l.Tf("receipt.coupon_used", l.Date(k.RedeemedAt.In(loc)))
+		case "expired":
+			c.When = l.Tf("receipt.coupon_expired", l.Date(k.ExpiresAt.In(loc)))
+		default:
+			c.When = l.Tf("receipt.coupon_until", l.DateTime(k.ExpiresAt.In(loc)))
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // careText is the care message sent for this order: the first care

@@ -13,11 +13,14 @@ func TestReceipt(t *testing.T) {
 	t.Parallel()
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		f := setup(t, e)
+		code := f.coupon(t, map[string]any{"name": "次回500円引き", "discount_type": "amount", "discount_value": 500, "valid_days": 30})
 		p := get(t, e, f.receipt)
 		wantPage(t, "receipt ja", p, 200, `<html lang="ja">`, "お買い上げありがとうございます", "テスト商店", "渋谷店", "R-1001",
 			"しっとり化粧水", "今治タオル", "¥2,800", "¥1,200 × 2", "¥2,400", "¥5,200", "乾燥肌をうるおす",
 			"朝晩、洗顔後に", "mailto:support@shop.example", "tel:0312345678", "https://line.me/R/ti/p/@shop",
-			"東京都渋谷区神南1-2-3", "/contact/test-shop?", "/s/", "/p/", "?lang=en")
+			"東京都渋谷区神南1-2-3", "/contact/test-shop?", "/s/", "/p/", "?lang=en",
+			// The coupon issued with this order: code, discount, expiry (Tokyo time).
+			"次回のお買い物に使えるクーポン", code[:4]+"-"+code[4:8]+"-"+code[8:], "¥500引き", "2026年12月23日 10:00まで有効")
 		for k, v := range map[string]string{
 			"Content-Security-Policy": "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 			"Referrer-Policy":         "no-referrer", "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8",
@@ -34,6 +37,13 @@ func TestReceipt(t *testing.T) {
 		}
 		en := get(t, e, f.receipt+"?lang=en")
 		wantPage(t, "receipt en", en, 200, `<html lang="en">`, "Thank you for your purchase", "Total", "¥5,200", "?lang=ja")
+		if res := e.Do("POST", "/api/v1/coupons/"+code+"/redeem", nil); res.Status != 200 {
+			t.Fatalf("redeem: %d %s", res.Status, res.Body)
+		}
+		pct := f.coupon(t, map[string]any{"name": "10%", "discount_type": "percent", "discount_value": 10, "valid_days": 7})
+		en = get(t, e, f.receipt+"?lang=en")
+		wantPage(t, "receipt en coupons", en, 200, "Coupons for your next visit", "¥500 off", "Used on November 23, 2026",
+			"10% off", pct[:4]+"-", "Valid until November 30, 2026 10:00")
 
 		// The care message sent by the post-purchase journey shows once it went out.
 		advance(t, e, "1m")
