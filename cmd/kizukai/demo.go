@@ -47,7 +47,8 @@ func (c *cli) ensureDemo(a *app.App) error {
 }
 
 func demoDeps(a *app.App) demo.Deps {
-	return demo.Deps{DB: a.DB, Clock: a.Clock, Events: a.Events, Products: a.Products, Orders: a.Orders, SetupShop: a.SetupShop}
+	return demo.Deps{DB: a.DB, Clock: a.Clock, Events: a.Events, Products: a.Products, Orders: a.Orders,
+		Policies: a.Policies, SetupShop: a.SetupShop}
 }
 
 // printDemo tells a newcomer, in Japanese and English, what was made and
@@ -72,6 +73,8 @@ func printDemo(w io.Writer, a *app.App, res demo.Result, took time.Duration, sta
 	line("  商品 %d 点・顧客 %s 人・1 年分の注文 %s 件 (%.1f 秒) / %d products, %s customers, a year of %s orders (%.1f s)",
 		res.Products, thousands(res.Customers), thousands(res.Orders), took.Seconds(),
 		res.Products, thousands(res.Customers), thousands(res.Orders), took.Seconds())
+	line("  アンケート回答 %d 件・お問い合わせ %d 件 / %d survey answers, %d support tickets",
+		res.Answers, res.Tickets, res.Answers, res.Tickets)
 	line("")
 	line("  管理画面 / Admin login:  %s/admin/login", base)
 	line("    メール / Email:        %s", res.OwnerEmail)

@@ -17,6 +17,7 @@ import (
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/id"
 	"github.com/kizukai/kizukai/internal/order"
+	"github.com/kizukai/kizukai/internal/policy"
 	"github.com/kizukai/kizukai/internal/product"
 	"github.com/kizukai/kizukai/internal/shop"
 	"github.com/kizukai/kizukai/internal/staff"
@@ -47,6 +48,7 @@ type Deps struct {
 	Events   *event.Recorder
 	Products *product.Service
 	Orders   *order.Service
+	Policies *policy.Service // for the first-response due times of tickets
 	// SetupShop installs what every shop starts with (built-in journeys and
 	// templates) in the transaction that creates the shop.
 	SetupShop func(ctx context.Context, tx db.DBTX, shopID string) error
@@ -72,6 +74,8 @@ type Result struct {
 	Customers     int    // customers in the plan (all exist now)
 	NewCustomers  int    // of which this call created
 	Orders        int    // orders in the plan (all exist now)
+	Answers       int    // post-purchase survey answers in the plan
+	Tickets       int    // support tickets in the plan (low scores open more)
 	SampleOrderID string // the newest order, for the curl example
 }
 
@@ -111,6 +115,7 @@ func Create(ctx context.Context, deps Deps, opts Options) (Result, error) {
 	// makes the very same orders, which the idempotent ingest accepts.
 	plan := NewPlan(opts.Seed, s.CreatedAt, opts.Customers)
 	res.Products, res.Customers, res.Orders = len(plan.Products), len(plan.Customers), len(plan.Orders)
+	res.Answers, res.Tickets = len(plan.Answers), len(plan.Tickets)
 
 	if err := putProducts(ctx, deps.Products, s.ID, plan.Products); err != nil {
 		return Result{}, err
@@ -118,7 +123,15 @@ func Create(ctx context.Context, deps Deps, opts Options) (Result, error) {
 	if res.NewCustomers, err = putCustomers(ctx, deps, s.ID, plan.Customers); err != nil {
 		return Result{}, err
 	}
-	if res.SampleOrderID, err = putOrders(ctx, deps.Orders, s.ID, plan.Orders); err != nil {
+	var orderIDs map[string]string
+	if res.SampleOrderID, orderIDs, err = putOrders(ctx, deps.Orders, s.ID, plan.Orders); err != nil {
+		return Result{}, err
+	}
+	fb := newFeedback(deps, s.ID)
+	if err := fb.putAnswers(ctx, plan.Answers, orderIDs); err != nil {
+		return Result{}, err
+	}
+	if err := fb.putTickets(ctx, plan.Tickets); err != nil {
 		return Result{}, err
 	}
 	if res.OwnerEmail, res.OwnerPassword, err = ensureOwner(ctx, deps.DB, s.ID, deps.Clock.Now()); err != nil {

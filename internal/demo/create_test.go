@@ -13,6 +13,7 @@ import (
 	"github.com/kizukai/kizukai/internal/db/dbtest"
 	"github.com/kizukai/kizukai/internal/event"
 	"github.com/kizukai/kizukai/internal/order"
+	"github.com/kizukai/kizukai/internal/policy"
 	"github.com/kizukai/kizukai/internal/product"
 	"github.com/kizukai/kizukai/internal/shop"
 	"github.com/kizukai/kizukai/internal/staff"
@@ -38,7 +39,8 @@ func setup(t *testing.T, d *db.DB) testBundle {
 	cs := customer.NewService(d, clk, ev)
 	return testBundle{d: d, clk: clk, deps: Deps{
 		DB: d, Clock: clk, Events: ev, Products: product.NewService(d, clk),
-		Orders: order.NewService(d, clk, ev, cs, signer, "http://kizukai.test"),
+		Orders:   order.NewService(d, clk, ev, cs, signer, "http://kizukai.test"),
+		Policies: policy.NewService(d, clk),
 	}}
 }
 
@@ -46,7 +48,8 @@ func setup(t *testing.T, d *db.DB) testBundle {
 func counts(t *testing.T, d *db.DB, shopID string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"customers", "customer_tags", "consents", "products", "orders", "order_lines", "events", "staff_users"} {
+	for _, table := range []string{"customers", "customer_tags", "consents", "products", "orders", "order_lines", "events", "staff_users",
+		"survey_responses", "tickets", "ticket_entries"} {
 		var n int
 		if err := d.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table+` WHERE shop_id = $1`, shopID).Scan(&n); err != nil {
 			t.Fatalf("count %s: %v", table, err)

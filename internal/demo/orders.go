@@ -28,10 +28,12 @@ func (o Order) submission() order.Submission {
 }
 
 // putOrders ingests the planned orders through the batch path, oldest
-// first, and returns the ID of the newest. Orders that exist with the same
-// content are accepted again without writing anything.
-func putOrders(ctx context.Context, svc *order.Service, shopID string, planned []Order) (string, error) {
+// first, and returns the ID of the newest and the IDs by external ID.
+// Orders that exist with the same content are accepted again without
+// writing anything.
+func putOrders(ctx context.Context, svc *order.Service, shopID string, planned []Order) (string, map[string]string, error) {
 	var newest string
+	ids := make(map[string]string, len(planned))
 	for start := 0; start < len(planned); start += batchSize {
 		chunk := planned[start:min(start+batchSize, len(planned))]
 		subs := make([]order.Submission, len(chunk))
@@ -40,14 +42,15 @@ func putOrders(ctx context.Context, svc *order.Service, shopID string, planned [
 		}
 		results, err := svc.PlaceBatch(ctx, shopID, subs)
 		if err != nil {
-			return "", fmt.Errorf("orders from %s: %w", chunk[0].ExternalID, err)
+			return "", nil, fmt.Errorf("orders from %s: %w", chunk[0].ExternalID, err)
 		}
 		for i, r := range results {
 			if r.Err != nil {
-				return "", fmt.Errorf("order %s: %w", chunk[i].ExternalID, r.Err)
+				return "", nil, fmt.Errorf("order %s: %w", chunk[i].ExternalID, r.Err)
 			}
 			newest = r.Order.ID
+			ids[chunk[i].ExternalID] = r.Order.ID
 		}
 	}
-	return newest, nil
+	return newest, ids, nil
 }

@@ -21,8 +21,10 @@ var jst = time.FixedZone("JST", 9*3600)
 // Plan is everything the demo shop holds, before it is written.
 type Plan struct {
 	Products  []Product
-	Customers []Customer // in sign-up order
-	Orders    []Order    // in time order
+	Customers []Customer     // in sign-up order
+	Orders    []Order        // in time order
+	Answers   []SurveyAnswer // post-purchase survey answers, in time order
+	Tickets   []Ticket       // support tickets, in the order they were opened
 }
 
 // Customer is a planned customer with the history of their consent.
@@ -147,6 +149,10 @@ func NewPlan(seed uint64, end time.Time, customers int) Plan {
 	})
 	numberReceipts(p.Orders)
 	markVIPs(p)
+	// Drawn after everything else, so that answers and tickets leave the
+	// customers and orders of a seed as they were before the demo had them.
+	p.Answers = g.answers(p)
+	p.Tickets = g.tickets(p)
 	return p
 }
 
