@@ -16,6 +16,7 @@ import (
 
 	"github.com/kizukai/kizukai/internal/admin/auth"
 	"github.com/kizukai/kizukai/internal/clock"
+	"github.com/kizukai/kizukai/internal/coupon"
 	"github.com/kizukai/kizukai/internal/customer"
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/delivery"
@@ -52,6 +53,7 @@ type Deps struct {
 	Events    *event.Recorder
 	Delivery  *delivery.Service
 	Signer    *token.Signer
+	Coupons   *coupon.Service // names the campaigns of coupon steps
 	// DashboardLive is the number of customers under which the dashboard
 	// is computed on every view; 0 means DashboardLiveLimit.
 	DashboardLive int

@@ -211,6 +211,12 @@ func timelineOf(l Lang, e event.Event) timelineEntry {
 		if p := str("previous"); p != "" {
 			t.Detail = l.Tf("customers.ev.band.from", bandName(l, p))
 		}
+	case e.Type == "coupon.issued" || e.Type == "coupon.redeemed":
+		t.Kind, t.Title = "task", l.T("customers.ev."+e.Type)
+		t.Detail = l.Tf("customers.ev.coupon.code", str("code"))
+		if ref := str("reference"); ref != "" {
+			t.Detail += " · " + ref
+		}
 	case e.Type == "task.created" || e.Type == "coupon.requested":
 		t.Kind, t.Title = "task", l.T("customers.ev."+e.Type)
 		t.Detail = str("task") + str("campaign")

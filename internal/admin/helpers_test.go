@@ -38,7 +38,7 @@ func newEnvWith(t testing.TB, e *apptest.Env, tune func(*admin.Deps)) *env {
 	a := e.App
 	d := admin.Deps{DB: a.DB, Clock: a.Clock, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products,
 		Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
-		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer}
+		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer, Coupons: a.Coupons}
 	tune(&d)
 	h := admin.New(d)
 	mux := http.NewServeMux()

@@ -152,6 +152,9 @@ func (h *Handler) journeyPage(r *http.Request, v *visit, id string) (journeyView
 		Suppressed: reasonCounts(d.Stats.SuppressedByReason), OptOut: percent(d.Stats.OptOutRate), CanRun: canRunJourneys(v)}
 	jv.Title = d.Name
 	for _, st := range d.Definition.Steps {
+		if st.Type == journey.StepCoupon && st.CampaignID != "" && h.Coupons != nil {
+			st.Title = h.campaignText(r, v, st)
+		}
 		row := stepRow{ID: st.ID, Text: stepText(v.L, st, names)}
 		if st.Type == journey.StepSend {
 			row.TemplateURL = journeyURL(d.ID) + "/templates/" + st.Template
@@ -284,6 +287,24 @@ func triggerText(l Lang, t journey.Trigger) string {
 		s += l.T("journeys.paren_open") + strings.Join(parts, l.T("journeys.list_sep")) + l.T("journeys.paren_close")
 	}
 	return s
+}
+
+// campaignText names a coupon step's campaign with its discount (and the
+// step's note); a campaign that is gone shows its ID.
+func (h *Handler) campaignText(r *http.Request, v *visit, st journey.Step) string {
+	c, err := h.Coupons.Campaign(r.Context(), v.Shop.ID, st.CampaignID)
+	if err != nil {
+		return v.L.Tf("journeys.coupon.missing", st.CampaignID)
+	}
+	off := v.L.Tf("journeys.coupon.yen", v.L.Num(int(c.DiscountValue)))
+	if c.DiscountType == "percent" {
+		off = v.L.Tf("journeys.coupon.percent", c.DiscountValue)
+	}
+	text := v.L.Tf("journeys.coupon.campaign", c.Name, off)
+	if st.Title != "" {
+		text += " — " + st.Title
+	}
+	return text
 }
 
 // stepText says what a step does, in words: wait 3 days, send care

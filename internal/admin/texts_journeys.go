@@ -39,7 +39,9 @@ var journeyTexts = map[string]map[string]string{
 		"journeys.cond": "「%s」が %s %s", "journeys.op.eq": "次と等しい:", "journeys.op.ne": "次と異なる:", "journeys.op.gt": "次より大きい:",
 		"journeys.op.gte": "次以上:", "journeys.op.lt": "次より小さい:", "journeys.op.lte": "次以下:",
 		"journeys.step.branch": "分岐: %s なら %s、そうでなければ %s", "journeys.next_step": "次の手順へ", "journeys.goto": "「%s」へ",
-		"journeys.step.task": "スタッフの作業: %s", "journeys.step.coupon": "クーポンを発行: %s", "journeys.step.exit": "終了",
+		"journeys.step.task": "スタッフの作業: %s", "journeys.step.coupon": "クーポンを発行: %s",
+		"journeys.coupon.campaign": "「%s」（%s）", "journeys.coupon.yen": "%s円引き", "journeys.coupon.percent": "%d%%引き",
+		"journeys.coupon.missing": "見つからないキャンペーン %s", "journeys.step.exit": "終了",
 		"journeys.yes": "はい", "journeys.no": "いいえ", "journeys.days": "%d日", "journeys.hours": "%d時間", "journeys.minutes": "%d分",
 
 		"journeys.template.title": "メッセージの文面", "journeys.template.back": "「%s」へ戻る",
@@ -129,7 +131,9 @@ var journeyTexts = map[string]map[string]string{
 		"journeys.cond": "“%s” %s %s", "journeys.op.eq": "is", "journeys.op.ne": "is not", "journeys.op.gt": "is over",
 		"journeys.op.gte": "is at least", "journeys.op.lt": "is under", "journeys.op.lte": "is at most",
 		"journeys.step.branch": "Branch: if %s, %s; otherwise %s", "journeys.next_step": "go on to the next step", "journeys.goto": "go to “%s”",
-		"journeys.step.task": "Staff task: %s", "journeys.step.coupon": "Issue coupon: %s", "journeys.step.exit": "End",
+		"journeys.step.task": "Staff task: %s", "journeys.step.coupon": "Issue coupon: %s",
+		"journeys.coupon.campaign": "“%s” (%s)", "journeys.coupon.yen": "¥%s off", "journeys.coupon.percent": "%d%% off",
+		"journeys.coupon.missing": "campaign %s (not found)", "journeys.step.exit": "End",
 		"journeys.yes": "yes", "journeys.no": "no", "journeys.days": "%d days", "journeys.hours": "%d hours", "journeys.minutes": "%d minutes",
 
 		"journeys.template.title": "Message text", "journeys.template.back": "Back to “%s”",

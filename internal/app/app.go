@@ -174,7 +174,7 @@ func (a *App) wire(ctx context.Context, opts Options) error {
 	// Public pages (receipt, survey, preferences, contact ...) are mounted here.
 	pages.New(pages.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, Signer: a.Signer, Events: a.Events, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Tickets: a.Tickets, Messages: a.Messages, Surveys: a.Surveys, Coupons: a.Coupons}).Mount(a.Mux)
 	admin.New(admin.Deps{DB: a.DB, Clock: a.Clock, Log: a.Log, BaseURL: a.Config.BaseURL, Customers: a.Customers, Products: a.Products, Orders: a.Orders, Policies: a.Policies, Tickets: a.Tickets, Messages: a.Messages, Journeys: a.Journeys, Surveys: a.Surveys,
-		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer}).Mount(a.Mux)
+		Events: a.Events, Delivery: a.Delivery, Signer: a.Signer, Coupons: a.Coupons}).Mount(a.Mux)
 	a.Mux.HandleFunc("GET /healthz", a.healthz)
 	a.Mux.Handle("GET /metrics", a.metrics.handler())
 	a.Mux.HandleFunc("GET /{$}", a.index)
