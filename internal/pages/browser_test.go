@@ -123,14 +123,19 @@ func TestBrowserJourney(t *testing.T) {
 	f := setup(t, e)
 	base := e.Server.URL
 
-	// Receipt, in both languages, with the journey's thanks sent.
+	// Receipt, in both languages, with the journey's thanks sent and a
+	// coupon issued to the order.
 	advance(t, e, "1m")
+	code := f.coupon(t, map[string]any{"name": "次回のお買い物に", "discount_type": "amount", "discount_value": 300, "valid_days": 60})
 	for _, lang := range []string{"ja", "en"} {
 		run(t, ctx, chromedp.Navigate(base+f.receipt+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS("h1")))
 		shot(t, ctx, "receipt-"+lang)
 	}
 	if s := text(t, ctx, "table.lines .total"); !strings.Contains(s, "¥5,200") {
 		t.Fatalf("receipt total %q", s)
+	}
+	if s := text(t, ctx, ".coupon-code"); strings.ReplaceAll(s, "-", "") != code {
+		t.Fatalf("receipt coupon %q, issued %q", s, code)
 	}
 	if lang, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "en" {
 		t.Fatalf("html lang %q", lang)
