@@ -2,7 +2,6 @@ package customer
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -50,8 +49,9 @@ type backfillCustomer struct {
 // customer of the shop with orders, at the clock's now, and returns how
 // many it stored. It reads the shop's orders once, grouped by customer
 // (one row per customer), computes with ComputeFreshness's rules, stores
-// the shop's median gap, and writes customer_freshness in customer order
-// with multi-row upserts, recomputeTxRows per transaction. It records no
+// the shop's median gap, and writes customer_freshness in customer order:
+// one bulk load when the table is empty (bulkLoad, freshness_bulk.go),
+// else multi-row upserts, recomputeTxRows per transaction. It records no
 // freshness.band_entered: it initialises or repairs stored state, and the
 // bands it finds were entered in the past.
 //
@@ -122,22 +122,21 @@ func (s *Service) RecomputeAllFreshness(ctx context.Context, shopID string) (int
 		}
 	}
 
-	build := func(part []backfillCustomer, rows []freshnessRow) []freshnessRow {
-		rows = rows[:0]
-		for _, c := range part {
-			rows = append(rows, rowFrom(shopID, c.id, c.freshness(minDays, gap, now), now))
-		}
-		return rows
+	rowOf := func(c backfillCustomer) freshnessRow {
+		return rowFrom(shopID, c.id, c.freshness(minDays, gap, now), now)
 	}
-	rows := make([]freshnessRow, 0, min(len(cs), recomputeTxRows))
-	switch err := s.bulkLoad(ctx, shopID, cs, build, now); {
+	switch err := s.bulkLoad(ctx, shopID, cs, rowOf, now); {
 	case err == nil:
 		return len(cs), nil
 	case !errors.Is(err, errNotEmpty):
 		return 0, err
 	}
+	rows := make([]freshnessRow, 0, min(len(cs), recomputeTxRows))
 	for start := 0; start < len(cs); start += recomputeTxRows {
-		rows = build(cs[start:min(start+recomputeTxRows, len(cs))], rows)
+		rows = rows[:0]
+		for _, c := range cs[start:min(start+recomputeTxRows, len(cs))] {
+			rows = append(rows, rowOf(c))
+		}
 		err := s.db.InTx(ctx, func(tx *db.Tx) error {
 			if err := writeFreshness(ctx, tx, rows, now); err != nil {
 				return err
@@ -149,64 +148,6 @@ func (s *Service) RecomputeAllFreshness(ctx context.Context, shopID string) (int
 		}
 	}
 	return len(cs), nil
-}
-
-// errNotEmpty tells RecomputeAllFreshness that customer_freshness holds
-// rows, so it cannot be bulk loaded.
-var errNotEmpty = errors.New("customer_freshness is not empty")
-
-// bulkLoad writes cs into customer_freshness when the table is empty (the
-// first backfill after migration 00007), in one transaction: the two
-// secondary indexes are dropped, the rows inserted in key order without a
-// conflict clause, and the indexes built again, each by one sort. Dropping
-// an index locks the table (PostgreSQL: ACCESS EXCLUSIVE until commit), so
-// nothing else writes it meanwhile; as it is empty, nothing reads a row
-// of it either. It returns errNotEmpty, having changed nothing, when the
-// table holds rows.
-func (s *Service) bulkLoad(ctx context.Context, shopID string, cs []backfillCustomer,
-	build func([]backfillCustomer, []freshnessRow) []freshnessRow, now time.Time) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	var empty bool
-	if err := s.db.QueryRowContext(ctx, freshnessEmptySQL).Scan(&empty); err != nil {
-		return fmt.Errorf("stored freshness: %w", err)
-	}
-	if !empty {
-		return errNotEmpty
-	}
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		drop := []string{dropFreshnessBandIndex, dropFreshnessNextIndex}
-		if tx.Dialect() == db.Postgres {
-			// The band index's million entries (~70 MB) then sort in
-			// memory instead of in temporary files (default 64 MB).
-			drop = append(drop, bulkIndexMemoryPG)
-		}
-		for _, q := range drop {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("bulk load freshness: %w", err)
-			}
-		}
-		if err := tx.QueryRowContext(ctx, freshnessEmptySQL).Scan(&empty); err != nil || !empty {
-			return cmp.Or(err, errNotEmpty) // written since the first look: rolled back
-		}
-		var rows []freshnessRow
-		for start := 0; start < len(cs); start += recomputeTxRows {
-			rows = build(cs[start:min(start+recomputeTxRows, len(cs))], rows)
-			if err := insertShopFreshness(ctx, tx, shopID, rows, now); err != nil {
-				return err
-			}
-			if err := s.sweepSoon(ctx, tx, rows, now); err != nil {
-				return err
-			}
-		}
-		for _, q := range []string{createFreshnessBandIndex, createFreshnessNextIndex} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("bulk load freshness: %w", err)
-			}
-		}
-		return nil
-	})
 }
 
 // freshness is ComputeFreshness for c, from what the backfill kept: the

@@ -120,3 +120,75 @@ func TestBulkBackfillMatchesRefresh(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendStoredTime: the bulk load passes times as the text the driver
+// would store for them, which SQLite compares as text.
+func TestAppendStoredTime(t *testing.T) {
+	t.Parallel()
+	jst := time.FixedZone("JST", 9*3600)
+	tests := []struct {
+		name string
+		in   time.Time
+	}{
+		{"whole second", time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)},
+		{"microseconds", time.Date(2026, 11, 23, 1, 0, 0, 1000, time.UTC)},
+		{"trailing zeros", time.Date(2026, 1, 2, 3, 4, 5, 500_000_000, time.UTC)},
+		{"nanoseconds", time.Date(2026, 12, 31, 23, 59, 59, 123_456_789, time.UTC)},
+		{"other zone", time.Date(2026, 11, 23, 9, 0, 0, 120_000, jst)},
+		{"small year", time.Date(33, 3, 3, 3, 3, 3, 3, time.UTC)},
+		{"zero", time.Time{}},
+		{"far future", time.Date(12026, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			want := tt.in.UTC().Format(storedTimeLayout)
+			if got := string(appendStoredTime([]byte("x"), tt.in)); got != "x"+want {
+				t.Errorf("appendStoredTime(%v) = %q, want %q", tt.in, got, "x"+want)
+			}
+		})
+	}
+}
+
+// TestBulkBackfillFullChunks: a bulk load of more than one full chunk (the
+// prepared statement on SQLite, COPY on PostgreSQL) stores what the
+// per-customer refresh stores, times in the same text.
+func TestBulkBackfillFullChunks(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		n := 2*bulkChunk + 7
+		b := benchFixture(t, d, n)
+		if got, err := b.svc.RecomputeAllFreshness(b.ctx, b.shopID); err != nil || got != n {
+			t.Fatalf("RecomputeAllFreshness = %d, %v; want %d", got, err, n)
+		}
+		const text = `SELECT latest_order_at || '', band_since || '', COALESCE(next_band_at || '', ''), freshness_at || ''
+FROM customer_freshness WHERE shop_id = $1 AND customer_id = $2`
+		ids := []string{"cus_000000000", "cus_000000001", "cus_000001999", "cus_000002000", "cus_000004006"}
+		bulk := map[string]storedRow{}
+		bulkText := map[string][4]string{}
+		for _, id := range ids {
+			bulk[id] = b.stored(t, id)
+			var v [4]string
+			if err := d.QueryRowContext(b.ctx, text, b.shopID, id).Scan(&v[0], &v[1], &v[2], &v[3]); err != nil {
+				t.Fatalf("%s: %v", id, err)
+			}
+			bulkText[id] = v
+		}
+		if _, err := d.ExecContext(b.ctx, `DELETE FROM customer_freshness`); err != nil {
+			t.Fatal(err)
+		}
+		b.refresh(t, t0, ids...)
+		for _, id := range ids {
+			if got := b.stored(t, id); !sameRow(got, bulk[id]) {
+				t.Errorf("%s: refreshed %s, bulk loaded %s", id, got, bulk[id])
+			}
+			var v [4]string
+			if err := d.QueryRowContext(b.ctx, text, b.shopID, id).Scan(&v[0], &v[1], &v[2], &v[3]); err != nil {
+				t.Fatal(err)
+			}
+			if v != bulkText[id] {
+				t.Errorf("%s: refreshed times %q, bulk loaded %q", id, v, bulkText[id])
+			}
+		}
+	})
+}

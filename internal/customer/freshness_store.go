@@ -115,42 +115,6 @@ func freshnessInputs(r freshnessRow) (interval, rule, band any) {
 	return seconds(r.interval), r.rule, r.band
 }
 
-// insertShopFreshnessSQLite inserts new rows of one shop; the shop and the
-// time of computation are one parameter each, so a row takes 7.
-const (
-	insertShopFreshnessSQLite = upsertFreshnessCols + `
-SELECT ?, column1, column2, column3, column4, column5, column6, column7, ? FROM (VALUES %s)`
-	insertShopFreshnessChunk = 2000 // 14,000 parameters
-)
-
-// insertShopFreshness writes rows of shopID that are known to be new
-// (bulkLoad: the table was empty), without a conflict clause.
-func insertShopFreshness(ctx context.Context, tx db.DBTX, shopID string, rows []freshnessRow, now time.Time) error {
-	if tx.Dialect() == db.Postgres {
-		return writeFreshnessArrays(ctx, tx, rows, now, "")
-	}
-	now = now.UTC().Truncate(time.Microsecond)
-	for start := 0; start < len(rows); start += insertShopFreshnessChunk {
-		part := rows[start:min(start+insertShopFreshnessChunk, len(rows))]
-		var b strings.Builder
-		b.Grow(len(part) * 16)
-		args := make([]any, 0, 2+len(part)*7)
-		args = append(args, shopID, now)
-		for k, r := range part {
-			if k > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?,?,?,?,?,?,?)")
-			interval, rule, band := freshnessInputs(r)
-			args = append(args, r.id, timeArg(r.latest), interval, rule, band, timeArg(r.since), timeArg(r.next))
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(insertShopFreshnessSQLite, b.String()), args...); err != nil {
-			return fmt.Errorf("store freshness: %w", err)
-		}
-	}
-	return nil
-}
-
 // writeFreshnessArrays is writeFreshness on PostgreSQL. Times are passed
 // in arrays, which db does not normalise: they are UTC to the microsecond
 // already (orders' times and whole-microsecond intervals).
