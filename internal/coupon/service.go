@@ -93,6 +93,11 @@ func (s *Service) IssueTx(ctx context.Context, tx db.DBTX, shopID, campaignID st
 	if err != nil {
 		return Coupon{}, false, err
 	}
+	// Under the customer's lock, a second issue with the same key (a
+	// retried journey step) finds the first one's code.
+	if err := lockCustomer(ctx, tx, shopID, in.CustomerID); err != nil {
+		return Coupon{}, false, err
+	}
 	if in.IssueKey != "" {
 		k, err := couponBy(ctx, tx, byIssueKeySQL, shopID, in.IssueKey)
 		if err == nil {
@@ -101,9 +106,6 @@ func (s *Service) IssueTx(ctx context.Context, tx db.DBTX, shopID, campaignID st
 		if !errors.Is(err, errs.ErrNotFound) {
 			return Coupon{}, false, err
 		}
-	}
-	if err := lockCustomer(ctx, tx, shopID, in.CustomerID); err != nil {
-		return Coupon{}, false, err
 	}
 	if in.OrderID != "" {
 		if err := checkOrder(ctx, tx, shopID, in.OrderID, in.CustomerID); err != nil {
