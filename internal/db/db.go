@@ -33,7 +33,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Dialect names a storage engine.
@@ -130,7 +129,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 
 	fileURL := "file:" + (&url.URL{Path: abs}).EscapedPath()
-	w, err := sql.Open("sqlite", fileURL+"?_pragma=journal_mode(WAL)&"+sqlitePragmas+"&_txlock=immediate")
+	w, err := openCaching(fileURL + "?_pragma=journal_mode(WAL)&" + sqlitePragmas + "&_txlock=immediate")
 	if err != nil {
 		_ = lock.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -144,7 +143,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		_ = lock.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", fileURL+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	r, err := openCaching(fileURL + "?" + sqlitePragmas + "&_pragma=query_only(1)")
 	if err != nil {
 		_ = w.Close()
 		_ = lock.Close()
@@ -152,6 +151,16 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	return &DB{dialect: SQLite, w: w, r: r, lock: lock, desc: "sqlite:" + path}, nil
+}
+
+// openCaching opens a pool of SQLite connections that cache their prepared
+// statements (see stmtcache.go).
+func openCaching(dsn string) (*sql.DB, error) {
+	c, err := newCachingConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
 }
 
 // lockWait is how long Open waits for a lock that another holder is about

@@ -235,7 +235,7 @@ func (s *Service) Campaign(ctx context.Context, shopID, kind, id string) (Campai
 }
 
 // workFanout plans the messages of the next batch of a campaign's
-// customers in one transaction: a message per customer (dedupe key
+// customers in one transaction (multi-row inserts): a message per customer (dedupe key
 // <kind>:<campaign>:<customer>, so a repeated batch plans nothing twice),
 // its row in campaign_messages, the cursor moved past the batch, and the
 // next fan-out job, or the campaign marked done.
@@ -256,14 +256,17 @@ func (s *Service) workFanout(ctx context.Context, j *jobs.Job) error {
 		if err != nil {
 			return err
 		}
-		for _, cus := range ids {
-			m, _, err := s.Messages.CreateTx(ctx, tx, message.CreateParams{ShopID: j.ShopID, CustomerID: cus,
-				SKU: c.SKU, TemplateKey: c.TemplateKey, Purpose: policy.Purpose(c.Purpose), Channel: c.Channel,
-				DedupeKey: c.Kind + ":" + c.ID + ":" + cus})
+		ps := make([]message.CreateParams, len(ids))
+		for i, cus := range ids {
+			ps[i] = message.CreateParams{ShopID: j.ShopID, CustomerID: cus, SKU: c.SKU, TemplateKey: c.TemplateKey,
+				Purpose: policy.Purpose(c.Purpose), Channel: c.Channel, DedupeKey: c.Kind + ":" + c.ID + ":" + cus}
+		}
+		if len(ps) > 0 {
+			ms, _, err := s.Messages.CreateManyTx(ctx, tx, ps)
 			if err != nil {
-				return fmt.Errorf("plan %s message: %w", c.Kind, err)
+				return fmt.Errorf("plan %s messages: %w", c.Kind, err)
 			}
-			if err := insertCampaignMessage(ctx, tx, j.ShopID, c.ID, cus, m.ID); err != nil {
+			if err := insertCampaignMessages(ctx, tx, j.ShopID, c.ID, ids, ms); err != nil {
 				return err
 			}
 		}

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kizukai/kizukai/internal/db"
 	"github.com/kizukai/kizukai/internal/errs"
+	"github.com/kizukai/kizukai/internal/message"
 )
 
 var errCampaignNotFound = errs.NotFound("campaign_not_found", "campaign not found")
@@ -87,12 +89,32 @@ func advanceCampaign(ctx context.Context, tx db.DBTX, shopID, id, cursor string,
 	return nil
 }
 
-const insertCampaignMessageSQL = `INSERT INTO campaign_messages (shop_id, campaign_id, customer_id, message_id)
-VALUES ($1, $2, $3, $4) ON CONFLICT (shop_id, campaign_id, customer_id) DO NOTHING`
+const insertCampaignMessagesHead = `INSERT INTO campaign_messages (shop_id, campaign_id, customer_id, message_id) VALUES `
 
-func insertCampaignMessage(ctx context.Context, tx db.DBTX, shopID, campaignID, customerID, messageID string) error {
-	if _, err := tx.ExecContext(ctx, insertCampaignMessageSQL, shopID, campaignID, customerID, messageID); err != nil {
-		return fmt.Errorf("campaign message: %w", err)
+// insertCampaignMessages links the messages ms (ms[i] for customers[i]) to
+// the campaign, one statement per 500 rows.
+func insertCampaignMessages(ctx context.Context, tx db.DBTX, shopID, campaignID string, customers []string, ms []message.Message) error {
+	const chunk = 500
+	for from := 0; from < len(customers); from += chunk {
+		to := min(from+chunk, len(customers))
+		var b strings.Builder
+		b.WriteString(insertCampaignMessagesHead)
+		args := make([]any, 0, 4*(to-from))
+		for i := from; i < to; i++ {
+			if i > from {
+				b.WriteString(", ")
+			}
+			if n := len(args); tx.Dialect() == db.Postgres {
+				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+			} else {
+				b.WriteString("(?, ?, ?, ?)") // SQLite resolves "$N" by a linear search: plain "?"
+			}
+			args = append(args, shopID, campaignID, customers[i], ms[i].ID)
+		}
+		b.WriteString(" ON CONFLICT (shop_id, campaign_id, customer_id) DO NOTHING")
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("campaign messages: %w", err)
+		}
 	}
 	return nil
 }
@@ -103,7 +125,7 @@ const (
 	recallTargetsSQL = `SELECT DISTINCT o.customer_id FROM order_lines l
 JOIN orders o ON o.shop_id = l.shop_id AND o.id = l.order_id
 JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-WHERE l.shop_id = $1 AND l.sku = $2 AND o.ordered_at >= $3 AND o.ordered_at <= $4 AND o.customer_id > $5
+WHERE l.shop_id = $1 AND %sl.sku = $2 AND o.ordered_at >= $3 AND o.ordered_at <= $4 AND o.customer_id > $5
 AND c.erased_at IS NULL ORDER BY o.customer_id LIMIT $6`
 	allTargetsSQL = `SELECT id FROM customers WHERE shop_id = $1 AND erased_at IS NULL AND id > $2 ORDER BY id LIMIT $3`
 	tagTargetsSQL = `SELECT c.id FROM customer_tags t JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
@@ -111,6 +133,13 @@ WHERE t.shop_id = $1 AND t.tag = $4 AND c.erased_at IS NULL AND c.id > $2 ORDER 
 	bandTargetsSQL = `SELECT id FROM customers WHERE shop_id = $1 AND freshness_band = $4 AND erased_at IS NULL AND id > $2
 ORDER BY id LIMIT $3`
 )
+
+// recallTargetsSQLs are recallTargetsSQL for PostgreSQL and SQLite. Without
+// statistics SQLite's planner walks the orders by customer and, for each,
+// scans every line of the SKU (order_lines_sku): quadratic in the number of
+// buyers. "+l.sku" (SQLite only) makes it find each order's lines by the
+// primary key instead.
+var recallTargetsSQLs = [2]string{fmt.Sprintf(recallTargetsSQL, ""), fmt.Sprintf(recallTargetsSQL, "+")}
 
 // Bounds of an open purchase window.
 var (
@@ -132,7 +161,7 @@ func targets(ctx context.Context, tx db.DBTX, shopID string, c campaignRow, limi
 		if c.PurchasedTo != nil {
 			to = *c.PurchasedTo
 		}
-		q, args = recallTargetsSQL, []any{shopID, c.SKU, from, to, c.Cursor, limit}
+		q, args = tx.Dialect().Pick(recallTargetsSQLs[0], recallTargetsSQLs[1]), []any{shopID, c.SKU, from, to, c.Cursor, limit}
 	case c.Segment != nil && c.Segment.Tag != "":
 		q, args = tagTargetsSQL, []any{shopID, c.Cursor, limit, c.Segment.Tag}
 	case c.Segment != nil && c.Segment.Band != "":

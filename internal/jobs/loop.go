@@ -94,15 +94,14 @@ func (r *Runner) claimBackground(ctx, jobsCtx context.Context, n int) (int, erro
 		return 0, err
 	}
 	r.gate.addShared(len(jobs) - 1)
-	for _, j := range jobs {
-		r.jobs.Add(1)
-		go func() {
-			defer r.jobs.Done()
-			defer func() { <-r.slots }()
-			defer r.gate.releaseShared(1)
-			r.work(jobsCtx, j)
-		}()
-	}
+	r.jobs.Add(len(jobs))
+	r.workClaimed(jobsCtx, jobs, func(n int) {
+		r.gate.releaseShared(n)
+		for range n {
+			<-r.slots
+		}
+		r.jobs.Add(-n)
+	})
 	return len(jobs), err
 }
 

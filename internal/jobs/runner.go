@@ -288,9 +288,8 @@ func (r *Runner) runDue(ctx context.Context) (int, error) {
 	for {
 		jobs, err := r.claim(ctx, r.opts.Concurrency)
 		var wg sync.WaitGroup
-		for _, j := range jobs {
-			wg.Go(func() { r.work(ctx, j) })
-		}
+		wg.Add(len(jobs))
+		r.workClaimed(ctx, jobs, func(n int) { wg.Add(-n) })
 		wg.Wait()
 		total += len(jobs)
 		if err != nil || len(jobs) == 0 {
