@@ -32,17 +32,7 @@ func (d *DB) InBulkTx(ctx context.Context, fn func(tx *BulkTx) error) (err error
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &BulkTx{Tx: &Tx{tx: stx, dialect: d.dialect}, conn: conn}
-	if err := fn(tx); err != nil {
-		_ = stx.Rollback() // the error from fn is the one worth returning
-		return err
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	for _, f := range tx.after {
-		f()
-	}
-	return nil
+	return tx.run(func() error { return fn(tx) })
 }
 
 // Stmt is a statement prepared in a BulkTx, for running many times.

@@ -327,11 +327,17 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: stx, dialect: d.dialect}
-	if err := fn(tx); err != nil {
-		_ = stx.Rollback() // the error from fn is the one worth returning
+	return tx.run(func() error { return fn(tx) })
+}
+
+// run runs fn in the begun transaction: rolled back when fn fails, else
+// committed, then the functions registered with AfterCommit run.
+func (tx *Tx) run(fn func() error) error {
+	if err := fn(); err != nil {
+		_ = tx.tx.Rollback() // the error from fn is the one worth returning
 		return err
 	}
-	if err := stx.Commit(); err != nil {
+	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	for _, f := range tx.after {
