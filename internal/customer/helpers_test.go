@@ -31,7 +31,7 @@ func setup(t testing.TB, d *db.DB) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewSimulated(t0)
-	s, err := shop.Create(ctx, d, shop.CreateParams{Slug: "s-" + id.New("x")[2:14], Name: "店"}, t0)
+	s, err := shop.Create(ctx, d, shop.CreateParams{Slug: "s-" + id.New("x")[16:], Name: "店"}, t0)
 	if err != nil {
 		t.Fatalf("shop: %v", err)
 	}

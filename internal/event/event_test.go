@@ -54,7 +54,7 @@ func setup(t *testing.T, d *db.DB) *testBundle {
 
 func (b *testBundle) newShop(t *testing.T) string {
 	t.Helper()
-	s, err := shop.Create(b.ctx, b.d, shop.CreateParams{Slug: "s-" + id.New("x")[2:14], Name: "店"}, t0)
+	s, err := shop.Create(b.ctx, b.d, shop.CreateParams{Slug: "s-" + id.New("x")[16:], Name: "店"}, t0)
 	if err != nil {
 		t.Fatalf("shop: %v", err)
 	}

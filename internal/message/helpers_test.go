@@ -59,7 +59,7 @@ func setup(t *testing.T, d *db.DB) *testBundle {
 	svc := NewService(Deps{DB: d, Clock: clk, Queue: runner.Queue(), Events: events, Customers: customers,
 		Products: products, Orders: orders, Tickets: tickets, Policies: policies, Signer: signer, BaseURL: "http://kizukai.test/"})
 	runner.Register(svc.Workers()...)
-	s, err := shop.Create(ctx, d, shop.CreateParams{Slug: "s-" + id.New("x")[2:14], Name: "ひだまり珈琲"}, t0)
+	s, err := shop.Create(ctx, d, shop.CreateParams{Slug: "s-" + id.New("x")[16:], Name: "ひだまり珈琲"}, t0)
 	if err != nil {
 		t.Fatalf("shop: %v", err)
 	}
