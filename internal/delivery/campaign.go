@@ -278,6 +278,11 @@ func (s *Service) workFanout(ctx context.Context, j *jobs.Job) error {
 		if err := advanceCampaign(ctx, tx, j.ShopID, c.ID, cursor, len(ids), done, s.Clock.Now()); err != nil {
 			return err
 		}
+		if done && c.Kind == KindRecall {
+			if err := deleteStaged(ctx, tx, j.ShopID, c.ID); err != nil {
+				return err
+			}
+		}
 		if err := jobs.CompleteTx(ctx, tx, j); err != nil {
 			return err
 		}

@@ -111,7 +111,10 @@ func insertCampaignMessages(ctx context.Context, tx db.DBTX, shopID, campaignID 
 			}
 			args = append(args, shopID, campaignID, customers[i], ms[i].ID)
 		}
-		b.WriteString(" ON CONFLICT (shop_id, campaign_id, customer_id) DO NOTHING")
+		// A staged row (stageRecallTargets, message_id '') gets its message;
+		// a row with a message keeps it (a repeated batch changes nothing).
+		b.WriteString(" ON CONFLICT (shop_id, campaign_id, customer_id) DO UPDATE SET message_id = excluded.message_id" +
+			" WHERE campaign_messages.message_id = ''")
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("campaign messages: %w", err)
 		}
@@ -122,11 +125,17 @@ func insertCampaignMessages(ctx context.Context, tx db.DBTX, shopID, campaignID 
 // Targeting queries: the next batch of customer IDs after the cursor, in
 // ID order, live (not erased) customers only.
 const (
-	recallTargetsSQL = `SELECT DISTINCT o.customer_id FROM order_lines l
-JOIN orders o ON o.shop_id = l.shop_id AND o.id = l.order_id
-JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-WHERE l.shop_id = $1 AND %sl.sku = $2 AND o.ordered_at >= $3 AND o.ordered_at <= $4 AND o.customer_id > $5
-AND c.erased_at IS NULL ORDER BY o.customer_id LIMIT $6`
+	// A recall's buyers are collected once, set-based, by stageRecallTargets
+	// into campaign_messages with message_id '' and then paged from there by
+	// its primary key, so every page reads only its own rows whatever plan
+	// the engine picks. Paging the join itself (order lines of the SKU →
+	// orders → DISTINCT customer ORDER BY LIMIT) has no index that yields
+	// the buyers in customer order: PostgreSQL without statistics read every
+	// line of the SKU for each page, quadratic in the number of buyers.
+	recallTargetsSQL = `SELECT cm.customer_id FROM campaign_messages cm
+JOIN customers c ON c.shop_id = cm.shop_id AND c.id = cm.customer_id
+WHERE cm.shop_id = $1 AND cm.campaign_id = $2 AND cm.customer_id > $3 AND c.erased_at IS NULL
+ORDER BY cm.customer_id LIMIT $4`
 	allTargetsSQL = `SELECT id FROM customers WHERE shop_id = $1 AND erased_at IS NULL AND id > $2 ORDER BY id LIMIT $3`
 	tagTargetsSQL = `SELECT c.id FROM customer_tags t JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
 WHERE t.shop_id = $1 AND t.tag = $4 AND c.erased_at IS NULL AND c.id > $2 ORDER BY c.id LIMIT $3`
@@ -134,12 +143,65 @@ WHERE t.shop_id = $1 AND t.tag = $4 AND c.erased_at IS NULL AND c.id > $2 ORDER 
 ORDER BY id LIMIT $3`
 )
 
-// recallTargetsSQLs are recallTargetsSQL for PostgreSQL and SQLite. Without
-// statistics SQLite's planner walks the orders by customer and, for each,
-// scans every line of the SKU (order_lines_sku): quadratic in the number of
-// buyers. "+l.sku" (SQLite only) makes it find each order's lines by the
-// primary key instead.
-var recallTargetsSQLs = [2]string{fmt.Sprintf(recallTargetsSQL, ""), fmt.Sprintf(recallTargetsSQL, "+")}
+// stageRecallTargetsSQL collects every buyer of the SKU within the window
+// (erased or not: the pages skip the erased ones) into campaign_messages,
+// message_id empty until its batch plans the message. Neither engine may
+// join the two tables by a nested loop whose inner side is a range: without
+// statistics both estimate one row per side, and PostgreSQL then scanned
+// the window's orders (orders_ordered) once per line of the SKU. %s is
+// "CROSS" on SQLite, whose planner then reads the lines of the SKU
+// (order_lines_sku) and finds each order by its primary key; PostgreSQL
+// runs it with nested loops disabled for the statement (a hash or merge
+// join: linear).
+const stageRecallTargetsSQL = `INSERT INTO campaign_messages (shop_id, campaign_id, customer_id, message_id)
+SELECT DISTINCT o.shop_id, $2, o.customer_id, '' FROM order_lines l
+%s JOIN orders o ON o.shop_id = l.shop_id AND o.id = l.order_id
+WHERE l.shop_id = $1 AND l.sku = $3 AND o.ordered_at >= $4 AND o.ordered_at <= $5
+ON CONFLICT (shop_id, campaign_id, customer_id) DO NOTHING`
+
+var stageRecallTargetsSQLs = [2]string{fmt.Sprintf(stageRecallTargetsSQL, ""), fmt.Sprintf(stageRecallTargetsSQL, "CROSS")}
+
+// deleteStagedSQL drops the staged rows no message was planned for (buyers
+// erased before their batch) once the campaign is done.
+const deleteStagedSQL = `DELETE FROM campaign_messages WHERE shop_id = $1 AND campaign_id = $2 AND message_id = ''`
+
+// stageRecallTargets collects a recall's buyers (see recallTargetsSQL). It
+// runs in the transaction of the first batch (cursor ""): a crash before
+// that commits stages nothing, and staging again adds nothing twice.
+func stageRecallTargets(ctx context.Context, tx db.DBTX, shopID string, c campaignRow) error {
+	from, to := beginning, end
+	if c.PurchasedFrom != nil {
+		from = *c.PurchasedFrom
+	}
+	if c.PurchasedTo != nil {
+		to = *c.PurchasedTo
+	}
+	pg := tx.Dialect() == db.Postgres
+	if pg {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = off"); err != nil {
+			return fmt.Errorf("stage recall targets: %w", err)
+		}
+	}
+	q := tx.Dialect().Pick(stageRecallTargetsSQLs[0], stageRecallTargetsSQLs[1])
+	if _, err := tx.ExecContext(ctx, q, shopID, c.ID, c.SKU, from, to); err != nil {
+		return fmt.Errorf("stage recall targets: %w", err)
+	}
+	if pg {
+		// SET LOCAL lasts to the end of the transaction: the rest of the
+		// batch plans as usual.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = on"); err != nil {
+			return fmt.Errorf("stage recall targets: %w", err)
+		}
+	}
+	return nil
+}
+
+func deleteStaged(ctx context.Context, tx db.DBTX, shopID, campaignID string) error {
+	if _, err := tx.ExecContext(ctx, deleteStagedSQL, shopID, campaignID); err != nil {
+		return fmt.Errorf("campaign staged targets: %w", err)
+	}
+	return nil
+}
 
 // Bounds of an open purchase window.
 var (
@@ -154,14 +216,12 @@ func targets(ctx context.Context, tx db.DBTX, shopID string, c campaignRow, limi
 	)
 	switch {
 	case c.Kind == KindRecall:
-		from, to := beginning, end
-		if c.PurchasedFrom != nil {
-			from = *c.PurchasedFrom
+		if c.Cursor == "" {
+			if err := stageRecallTargets(ctx, tx, shopID, c); err != nil {
+				return nil, err
+			}
 		}
-		if c.PurchasedTo != nil {
-			to = *c.PurchasedTo
-		}
-		q, args = tx.Dialect().Pick(recallTargetsSQLs[0], recallTargetsSQLs[1]), []any{shopID, c.SKU, from, to, c.Cursor, limit}
+		q, args = recallTargetsSQL, []any{shopID, c.ID, c.Cursor, limit}
 	case c.Segment != nil && c.Segment.Tag != "":
 		q, args = tagTargetsSQL, []any{shopID, c.Cursor, limit, c.Segment.Tag}
 	case c.Segment != nil && c.Segment.Band != "":

@@ -73,6 +73,7 @@ func (s *Service) workDueBatch(ctx context.Context, js []*jobs.Job) []error {
 		todo = append(todo, due{j: j, m: Message{ShopID: j.ShopID, ID: args.MessageID}})
 	}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		reads := newShopReads()
 		for i := range todo {
 			m, err := byID(ctx, tx, todo[i].m.ShopID, todo[i].m.ID)
 			if errors.Is(err, errNotFound) {
@@ -101,7 +102,7 @@ func (s *Service) workDueBatch(ctx context.Context, js []*jobs.Job) []error {
 				}
 				now := s.Clock.Now()
 				if (m.Status == StatusScheduled || m.Status == StatusDeferred) && !m.DueAt.After(now) {
-					if err := s.judge(ctx, tx, &m, now); err != nil {
+					if err := s.judge(ctx, tx, reads, &m, now); err != nil {
 						return err
 					}
 				}
@@ -162,7 +163,7 @@ func (s *Service) workDue(ctx context.Context, j *jobs.Job) error {
 		// a job left from an earlier due time (the message was deferred
 		// since) finds another job scheduled at the new one.
 		if (m.Status == StatusScheduled || m.Status == StatusDeferred) && !m.DueAt.After(now) {
-			if err := s.judge(ctx, tx, &m, now); err != nil {
+			if err := s.judge(ctx, tx, newShopReads(), &m, now); err != nil {
 				return err
 			}
 		}
@@ -170,13 +171,67 @@ func (s *Service) workDue(ctx context.Context, j *jobs.Job) error {
 	})
 }
 
+// shopReads are the reads of judging that depend on the shop, not on the
+// customer (its policy, its row, its templates), made once per transaction:
+// the messages of a batch are judged against the shop as it stood when the
+// batch first read it, as one message's transaction is. Nothing judging
+// writes changes them.
+type shopReads struct {
+	policies  map[string]policy.Policy
+	shops     map[string]shop.Shop
+	templates map[[2]string]Template
+}
+
+func newShopReads() *shopReads {
+	return &shopReads{policies: map[string]policy.Policy{}, shops: map[string]shop.Shop{}, templates: map[[2]string]Template{}}
+}
+
+func (r *shopReads) policy(ctx context.Context, s *Service, tx db.DBTX, shopID string) (policy.Policy, error) {
+	if p, ok := r.policies[shopID]; ok {
+		return p, nil
+	}
+	p, err := s.Policies.Get(ctx, tx, shopID)
+	if err != nil {
+		return policy.Policy{}, err
+	}
+	r.policies[shopID] = p
+	return p, nil
+}
+
+func (r *shopReads) shop(ctx context.Context, tx db.DBTX, shopID string) (shop.Shop, error) {
+	if sh, ok := r.shops[shopID]; ok {
+		return sh, nil
+	}
+	sh, err := shop.ByID(ctx, tx, shopID)
+	if err != nil {
+		return shop.Shop{}, err
+	}
+	r.shops[shopID] = sh
+	return sh, nil
+}
+
+// template returns the shop's template; a missing one is read again each
+// time (it fails its message, which is rare).
+func (r *shopReads) template(ctx context.Context, tx db.DBTX, shopID, key string) (Template, error) {
+	k := [2]string{shopID, key}
+	if t, ok := r.templates[k]; ok {
+		return t, nil
+	}
+	t, err := templateTx(ctx, tx, shopID, key)
+	if err != nil {
+		return Template{}, err
+	}
+	r.templates[k] = t
+	return t, nil
+}
+
 // judge applies the policy's decision to m.
-func (s *Service) judge(ctx context.Context, tx db.DBTX, m *Message, now time.Time) error {
-	pol, err := s.Policies.Get(ctx, tx, m.ShopID)
+func (s *Service) judge(ctx context.Context, tx db.DBTX, reads *shopReads, m *Message, now time.Time) error {
+	pol, err := reads.policy(ctx, s, tx, m.ShopID)
 	if err != nil {
 		return err
 	}
-	sh, err := shop.ByID(ctx, tx, m.ShopID)
+	sh, err := reads.shop(ctx, tx, m.ShopID)
 	if err != nil {
 		return err
 	}
@@ -244,7 +299,7 @@ func (s *Service) judge(ctx context.Context, tx db.DBTX, m *Message, now time.Ti
 		}
 		return s.record(ctx, tx, m, EventDeferred, now)
 	case policy.Send:
-		return s.release(ctx, tx, m, sh, c, d.Channel, now)
+		return s.release(ctx, tx, reads, m, sh, c, d.Channel, now)
 	}
 	return fmt.Errorf("policy outcome %q unknown", d.Outcome)
 }
@@ -255,8 +310,8 @@ var shortChannels = []string{"sms", "line"}
 // release renders m for its customer now, stores the text and hands it to
 // the deliverer. A template that cannot be rendered fails the message (it
 // would fail again on every retry) rather than the job.
-func (s *Service) release(ctx context.Context, tx db.DBTX, m *Message, sh shop.Shop, c customerRow, channel string, now time.Time) error {
-	r, err := s.renderMessage(ctx, tx, m, sh, c)
+func (s *Service) release(ctx context.Context, tx db.DBTX, reads *shopReads, m *Message, sh shop.Shop, c customerRow, channel string, now time.Time) error {
+	r, err := s.renderMessage(ctx, tx, reads, m, sh, c)
 	if err != nil {
 		if ctx.Err() != nil || !isTemplateProblem(err) {
 			return err
@@ -295,13 +350,13 @@ func isTemplateProblem(err error) bool {
 	return errors.As(err, &tp) || errors.Is(err, errTemplateNotFound) || errors.Is(err, errOrderNotFound)
 }
 
-func (s *Service) renderMessage(ctx context.Context, tx db.DBTX, m *Message, sh shop.Shop, c customerRow) (Rendered, error) {
+func (s *Service) renderMessage(ctx context.Context, tx db.DBTX, reads *shopReads, m *Message, sh shop.Shop, c customerRow) (Rendered, error) {
 	if m.TemplateKey == "" {
 		// An inline text (a staff reply) goes out as written; it keeps its
 		// subject on every channel, so a fallback to email still has one.
 		return Rendered{Subject: m.Subject, Body: m.Body, SMS: m.Body, Locale: c.Locale}, nil
 	}
-	t, err := templateTx(ctx, tx, m.ShopID, m.TemplateKey)
+	t, err := reads.template(ctx, tx, m.ShopID, m.TemplateKey)
 	if err != nil {
 		return Rendered{}, err
 	}
