@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -48,7 +50,28 @@ func (c *cli) ensureDemo(a *app.App) error {
 
 func demoDeps(a *app.App) demo.Deps {
 	return demo.Deps{DB: a.DB, Clock: a.Clock, Events: a.Events, Products: a.Products, Orders: a.Orders,
-		Policies: a.Policies, SetupShop: a.SetupShop}
+		Policies: a.Policies, SetupShop: a.SetupShop, Replay: replayEngine(a)}
+}
+
+// replayEngine wires a second Kizukai over a's open database on a simulated
+// clock, for the demo's replay of its recent weeks (demo.Engine). Its log
+// is discarded: its clock is not the server's, and a job that fails stays
+// in the queue for the server to retry and report.
+func replayEngine(a *app.App) func(context.Context, time.Time) (*demo.Engine, error) {
+	return func(ctx context.Context, start time.Time) (*demo.Engine, error) {
+		cfg := a.Config
+		cfg.Clock = "simulated"
+		r, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler), app.Options{SimulatedStart: start, DB: a.DB})
+		if err != nil {
+			return nil, err
+		}
+		return &demo.Engine{
+			Clock:   r.Sim,
+			Orders:  r.Orders,
+			Advance: func(ctx context.Context, t time.Time) error { return r.Runner.AdvanceTo(ctx, r.Sim, t) },
+			Close:   r.Close,
+		}, nil
+	}
 }
 
 // printDemo tells a newcomer, in Japanese and English, what was made and

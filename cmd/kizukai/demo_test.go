@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,15 +183,81 @@ func checkDemoData(t *testing.T, a *app.App, shopID, key, orderID string) {
 	if last.Sub(first) < 300*24*time.Hour {
 		t.Errorf("orders from %s to %s: want ≥ 300 days", first, last)
 	}
+	checkDemoMessages(t, a, shopID, last)
 }
 
-type rowCounts struct{ customers, consents, orders, events, keys, users int }
+// checkDemoMessages checks the replay of the demo's recent weeks: the
+// journeys sent (to the outbox) care in every week of it and a few offers,
+// the policy stopped some, and no customer got an offer before two care
+// messages.
+func checkDemoMessages(t *testing.T, a *app.App, shopID string, lastOrder time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := a.DB.QueryContext(ctx, `SELECT m.customer_id, m.purpose, m.status, m.sent_at, m.created_at,
+		COALESCE((SELECT MIN(a.provider) FROM message_attempts a WHERE a.shop_id = m.shop_id AND a.message_id = m.id), '')
+		FROM messages m WHERE m.shop_id = $1`, shopID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	type msg struct {
+		cust, purpose, status, provider string
+		at                              time.Time // sent, else created
+	}
+	var ms []msg
+	for rows.Next() {
+		var m msg
+		var sent sql.NullTime
+		if err := rows.Scan(&m.cust, &m.purpose, &m.status, &sent, &m.at, &m.provider); err != nil {
+			t.Fatal(err)
+		}
+		if sent.Valid {
+			m.at = sent.Time
+		}
+		ms = append(ms, m)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortStableFunc(ms, func(a, b msg) int { return a.at.Compare(b.at) })
+	byPurpose := map[string]int{}
+	suppressed := 0
+	weeks := map[int]bool{}
+	care := map[string]int{} // care messages sent so far, by customer
+	for _, m := range ms {
+		switch m.status {
+		case "sent", "delivered", "opened", "clicked":
+			byPurpose[m.purpose]++
+			weeks[int(lastOrder.Sub(m.at).Hours()/24/7)] = true
+			if m.provider != "outbox" {
+				t.Errorf("a demo message went to %q, not the outbox", m.provider)
+			}
+			if m.purpose == "care" {
+				care[m.cust]++
+			} else if m.purpose == "sales" && care[m.cust] < 2 {
+				t.Errorf("customer %s got an offer at %s after %d care messages", m.cust, m.at, care[m.cust])
+			}
+		case "suppressed":
+			suppressed++
+		}
+	}
+	if byPurpose["care"] < 300 || byPurpose["sales"] < 20 || suppressed < 20 {
+		t.Errorf("sent by purpose %v, %d suppressed: want ≥ 300 care, ≥ 20 sales, ≥ 20 suppressed", byPurpose, suppressed)
+	}
+	for w := range 7 {
+		if !weeks[w] {
+			t.Errorf("no message sent in week %d before the last order (weeks with sends: %v)", w, weeks)
+		}
+	}
+}
+
+type rowCounts struct{ customers, consents, orders, events, keys, users, runs, messages int }
 
 func countRows(t *testing.T, a *app.App, shopID string) rowCounts {
 	t.Helper()
 	var n rowCounts
 	for table, p := range map[string]*int{"customers": &n.customers, "consents": &n.consents, "orders": &n.orders,
-		"events": &n.events, "api_keys": &n.keys, "staff_users": &n.users} {
+		"events": &n.events, "api_keys": &n.keys, "staff_users": &n.users, "runs": &n.runs, "messages": &n.messages} {
 		if err := a.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table+` WHERE shop_id = $1`, shopID).Scan(p); err != nil {
 			t.Fatalf("count %s: %v", table, err)
 		}

@@ -61,6 +61,8 @@ type App struct {
 	Mux       *api.Mux
 	Handler   http.Handler // Mux behind the request ID, access log and security middleware
 	metrics   *metrics
+
+	borrowedDB bool // DB came from Options.DB: Close leaves it open
 }
 
 // Options tune New beyond the configuration (for tests).
@@ -68,6 +70,11 @@ type Options struct {
 	// SimulatedStart is where a new simulated clock starts (default: the
 	// persisted simulated time, else the real time).
 	SimulatedStart time.Time
+	// DB, when set, is an open database to wire over instead of opening
+	// Config.DB (the demo's replay runs a second App on a simulated clock
+	// over the server's database; SQLite admits one process). Close then
+	// leaves it open: it is the caller's.
+	DB *db.DB
 }
 
 // New opens the database, applies migrations and wires every service.
@@ -75,6 +82,13 @@ type Options struct {
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.DB != nil {
+		a := &App{Config: cfg, Log: log, DB: opts.DB, borrowedDB: true}
+		if err := a.wire(ctx, opts); err != nil {
+			return nil, err
+		}
+		return a, nil
 	}
 	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
@@ -322,5 +336,10 @@ func (a *App) Stop() {
 	a.Delivery.Close()
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close releases the database (unless it was Options.DB).
+func (a *App) Close() error {
+	if a.borrowedDB {
+		return nil
+	}
+	return a.DB.Close()
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -52,6 +53,11 @@ type Deps struct {
 	// SetupShop installs what every shop starts with (built-in journeys and
 	// templates) in the transaction that creates the shop.
 	SetupShop func(ctx context.Context, tx db.DBTX, shopID string) error
+	// Replay, when set, wires Kizukai on a simulated clock starting at the
+	// given time over the same database (see Engine): the orders of the
+	// last ReplayDays go through it. Nil: every order is placed through
+	// Orders, and the journeys send nothing for them.
+	Replay func(ctx context.Context, start time.Time) (*Engine, error)
 }
 
 // Options tune Create.
@@ -123,9 +129,22 @@ func Create(ctx context.Context, deps Deps, opts Options) (Result, error) {
 	if res.NewCustomers, err = putCustomers(ctx, deps, s.ID, plan.Customers); err != nil {
 		return Result{}, err
 	}
+	history, recent := plan.Orders, []Order(nil)
+	from := s.CreatedAt.AddDate(0, 0, -ReplayDays)
+	if deps.Replay != nil {
+		history, recent = splitOrders(plan.Orders, from)
+	}
 	var orderIDs map[string]string
-	if res.SampleOrderID, orderIDs, err = putOrders(ctx, deps.Orders, s.ID, plan.Orders); err != nil {
+	if res.SampleOrderID, orderIDs, err = putOrders(ctx, deps.Orders, s.ID, history); err != nil {
 		return Result{}, err
+	}
+	if len(recent) > 0 {
+		newest, ids, err := replayOrders(ctx, deps.Replay, s.ID, recent, from, s.CreatedAt)
+		if err != nil {
+			return Result{}, err
+		}
+		res.SampleOrderID = newest
+		maps.Copy(orderIDs, ids)
 	}
 	fb := newFeedback(deps, s.ID)
 	if err := fb.putAnswers(ctx, plan.Answers, orderIDs); err != nil {

@@ -10,16 +10,25 @@
 // day), and a handful of support tickets (question, defect, complaint,
 // return, exchange) of the last weeks: most resolved with internal notes,
 // one still open past its first-response time, one just opened. Staff
-// replies are not made: a reply is a message to send, and the demo sends
-// nothing; the notes stand for them.
+// replies are not made; the notes stand for them.
+//
+// And it has what the journeys sent: the orders of the last eight weeks
+// (ReplayDays) are replayed through the real engine on a simulated clock
+// (Deps.Replay, an Engine wired by cmd over the same database): each order
+// is placed at its time, and every job due in between is worked, so the
+// built-in journeys send their thanks, usage help, satisfaction checks,
+// replenishment reminders and offers at the times they would have, the
+// care-first policy suppresses and defers what it would have, and each
+// message sent lands in the shop's outbox (the demo has no provider: it
+// contacts no one). Older orders are history and start nothing.
 //
 // The data is a pure function of a seed and an end time (NewPlan): the same
 // seed and end give the same shop, byte for byte. Answers and tickets are
 // drawn after the customers and orders, so that a seed's customers and
 // orders are the same as before the demo had them. Create writes a plan
 // through the domain services (customers, products, orders, surveys,
-// tickets), never through SQL of its own, so the demo exercises the same
-// rules as real data. Services that stamp a time run on a step clock set
+// tickets, and the replay's engine), never through SQL of its own, so the
+// demo exercises the same rules as real data. Services that stamp a time run on a step clock set
 // to each planned time: customers, consents, answers, tickets and notes
 // carry the times they would have had, never one after the shop was made.
 //
