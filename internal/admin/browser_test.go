@@ -55,7 +55,11 @@ func tab(t *testing.T, width, height int64) context.Context {
 		actx, acancel := chromedp.NewExecAllocator(context.Background(),
 			chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true))
+			chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true),
+			// Tests run in parallel tabs, and only one is in front: keep
+			// the tabs behind it painting and their timers running.
+			chromedp.Flag("disable-renderer-backgrounding", true), chromedp.Flag("disable-background-timer-throttling", true),
+			chromedp.Flag("disable-backgrounding-occluded-windows", true))
 		bctx, bcancel := chromedp.NewContext(actx)
 		browser.err = chromedp.Do(bctx)
 		browser.ctx, browser.cancel = bctx, func() { bcancel(); acancel() }
@@ -93,9 +97,33 @@ func text(t *testing.T, ctx context.Context, css string) string {
 
 // shot saves a full-page PNG as docs/screenshots/admin-<name>.png when
 // updating; otherwise it only takes it.
+// capture takes a full-page screenshot. Chromium sometimes never delivers
+// the frame a capture waits for when it comes right after a same-document
+// update (a fetch that fills a preview, with other tabs busy), and the
+// capture then waits until the tab's deadline. So capture first lets the
+// page paint (two animation frames, bounded: a tab that paints no frames
+// is then tried anyway), bounds each capture, and tries three times.
+func capture(ctx context.Context) ([]byte, error) {
+	var err error
+	for range 3 {
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, _ = chromedp.Run(fctx, chromedp.Evaluate[bool](
+			`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
+		cancel()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		var png []byte
+		png, err = chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return png, err
+		}
+	}
+	return nil, err
+}
+
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := capture(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
