@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kizukai/kizukai/internal/app/apptest"
+	"github.com/kizukai/kizukai/internal/app/apptest/browsertest"
 	"github.com/kizukai/kizukai/internal/token"
 )
 
@@ -95,33 +96,9 @@ func text(t *testing.T, ctx context.Context, css string) string {
 
 // shot saves a full-page PNG of the current page as docs/screenshots/<name>.png
 // when updating; otherwise it only takes it.
-// capture takes a full-page screenshot. Chromium sometimes never delivers
-// the frame a capture waits for when it comes right after a same-document
-// update (a fetch that fills a preview, with other tabs busy), and the
-// capture then waits until the tab's deadline. So capture first lets the
-// page paint (two animation frames, bounded: a tab that paints no frames
-// is then tried anyway), bounds each capture, and tries three times.
-func capture(ctx context.Context) ([]byte, error) {
-	var err error
-	for range 3 {
-		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, _ = chromedp.Run(fctx, chromedp.Evaluate[bool](
-			`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
-		cancel()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		var png []byte
-		png, err = chromedp.Run(sctx, chromedp.FullScreenshot(100))
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return png, err
-		}
-	}
-	return nil, err
-}
-
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := capture(ctx)
+	png, err := browsertest.Capture(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
