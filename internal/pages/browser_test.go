@@ -239,3 +239,46 @@ func TestBrowserAcknowledge(t *testing.T) {
 		t.Fatalf("%d message.acknowledged", n)
 	}
 }
+
+// TestBrowserNarrow opens every customer page at 320 px, the narrowest
+// phone, in both languages: nothing is wider than the screen, so no page
+// scrolls sideways.
+func TestBrowserNarrow(t *testing.T) {
+	t.Parallel()
+	ctx := tab(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 640, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	e := apptest.SQLite(t)
+	f := setup(t, e)
+	base := e.Server.URL
+	advance(t, e, "1m")
+	f.coupon(t, map[string]any{"name": "次回のお買い物に", "discount_type": "amount", "discount_value": 300, "valid_days": 60})
+	run(t, ctx, chromedp.Navigate(base+f.receipt), chromedp.WaitVisible(chromedp.CSS(`a[href^="/s/"]`)))
+	survey, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new URL(document.querySelector('a[href^="/s/"]').href).pathname`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sentMessage(t, e, f)
+	pages := map[string]string{
+		"receipt":     f.receipt,
+		"survey":      survey,
+		"preferences": "/p/" + f.sign(t, token.Preferences, f.customerID),
+		"unsubscribe": "/u/" + f.sign(t, token.Unsubscribe, f.customerID),
+		"acknowledge": "/a/" + f.sign(t, token.Ack, m.ID),
+		"contact":     "/contact/test-shop",
+		"not found":   "/r/tampered",
+	}
+	for name, path := range pages {
+		for _, lang := range []string{"ja", "en"} {
+			run(t, ctx, chromedp.Navigate(base+path+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS("h1")))
+			w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w[0] > w[1] {
+				t.Errorf("%s (%s) at 320 px is %d px wide: it scrolls sideways", name, lang, w[0])
+			}
+		}
+	}
+}
