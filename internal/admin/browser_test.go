@@ -4,11 +4,8 @@ import (
 	"context"
 	"flag"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -17,67 +14,18 @@ import (
 	"github.com/kizukai/kizukai/internal/staff"
 )
 
-// update rewrites docs/screenshots/admin-*.png (also with
-// KIZUKAI_UPDATE_SCREENSHOTS=1); normal runs only take them.
-var update = flag.Bool("update", false, "rewrite docs/screenshots")
-
-const chromiumPath = "/usr/bin/chromium"
-
-// One browser per test binary; each test opens its own tabs.
-var browser struct {
-	once   sync.Once
-	ctx    context.Context
-	cancel context.CancelFunc
-	err    error
-}
-
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
-	if browser.cancel != nil {
-		browser.cancel()
-	}
+	browsertest.Close()
 	os.Exit(code)
 }
 
 // tab returns a new tab of the shared headless Chromium at width × height
-// with its own cookies,
-// or skips the test when Chromium is absent (fails instead with
-// KIZUKAI_REQUIRE_CHROMIUM=1).
+// with its own cookies (see browsertest.Tab).
 func tab(t *testing.T, width, height int64) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("KIZUKAI_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("chromium is required (KIZUKAI_REQUIRE_CHROMIUM=1) but %s is missing", chromiumPath)
-		}
-		t.Skipf("browser test skipped: %s is missing (apt-get install chromium; set KIZUKAI_REQUIRE_CHROMIUM=1 to fail instead)", chromiumPath)
-	}
-	browser.once.Do(func() {
-		actx, acancel := chromedp.NewExecAllocator(context.Background(),
-			chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true),
-			// Tests run in parallel tabs, and only one is in front: keep
-			// the tabs behind it painting and their timers running.
-			chromedp.Flag("disable-renderer-backgrounding", true), chromedp.Flag("disable-background-timer-throttling", true),
-			chromedp.Flag("disable-backgrounding-occluded-windows", true))
-		bctx, bcancel := chromedp.NewContext(actx)
-		browser.err = chromedp.Do(bctx)
-		browser.ctx, browser.cancel = bctx, func() { bcancel(); acancel() }
-	})
-	if browser.err != nil {
-		t.Fatalf("start chromium: %v", browser.err)
-	}
-	// A browser context of its own: each tab has its own cookies, so two
-	// staff can be signed in at once.
-	ctx, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(cancelTimeout)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
+	return browsertest.Tab(t, width, height, false)
 }
 
 func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
@@ -100,23 +48,7 @@ func text(t *testing.T, ctx context.Context, css string) string {
 // updating; otherwise it only takes it.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := browsertest.Capture(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(png) == 0 {
-		t.Fatalf("empty screenshot %s", name)
-	}
-	if !*update && os.Getenv("KIZUKAI_UPDATE_SCREENSHOTS") != "1" {
-		return
-	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "admin-"+name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Shot(t, ctx, "admin-"+name)
 }
 
 // signIn fills the sign-in form with the keyboard, as a person would.

@@ -5,11 +5,8 @@ import (
 	"flag"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -18,64 +15,18 @@ import (
 	"github.com/kizukai/kizukai/internal/token"
 )
 
-// update rewrites docs/screenshots (also with KIZUKAI_UPDATE_SCREENSHOTS=1);
-// normal runs only take them, to prove the pages render.
-var update = flag.Bool("update", false, "rewrite docs/screenshots")
-
-const chromiumPath = "/usr/bin/chromium"
-
-// One browser per test binary; each test opens its own tabs.
-var browser struct {
-	once   sync.Once
-	ctx    context.Context
-	cancel context.CancelFunc
-	err    error
-}
-
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
-	if browser.cancel != nil {
-		browser.cancel()
-	}
+	browsertest.Close()
 	os.Exit(code)
 }
 
 // tab returns a new tab of the shared headless Chromium, 390 px wide like
-// a phone, or skips the test when Chromium is absent (fails instead with
-// KIZUKAI_REQUIRE_CHROMIUM=1).
+// a phone (see browsertest.Tab).
 func tab(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("KIZUKAI_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("chromium is required (KIZUKAI_REQUIRE_CHROMIUM=1) but %s is missing", chromiumPath)
-		}
-		t.Skipf("browser test skipped: %s is missing (apt-get install chromium; set KIZUKAI_REQUIRE_CHROMIUM=1 to fail instead)", chromiumPath)
-	}
-	browser.once.Do(func() {
-		actx, acancel := chromedp.NewExecAllocator(context.Background(),
-			chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true),
-			// Tests run in parallel tabs, and only one is in front: keep
-			// the tabs behind it painting and their timers running.
-			chromedp.Flag("disable-renderer-backgrounding", true), chromedp.Flag("disable-background-timer-throttling", true),
-			chromedp.Flag("disable-backgrounding-occluded-windows", true))
-		bctx, bcancel := chromedp.NewContext(actx)
-		browser.err = chromedp.Do(bctx) // start the browser once
-		browser.ctx, browser.cancel = bctx, func() { bcancel(); acancel() }
-	})
-	if browser.err != nil {
-		t.Fatalf("start chromium: %v", browser.err)
-	}
-	ctx, cancel := chromedp.NewContext(browser.ctx)
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
+	return browsertest.Tab(t, 390, 844, true)
 }
 
 func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
@@ -94,27 +45,11 @@ func text(t *testing.T, ctx context.Context, css string) string {
 	return s
 }
 
-// shot saves a full-page PNG of the current page as docs/screenshots/<name>.png
-// when updating; otherwise it only takes it.
+// shot saves a full-page PNG as docs/screenshots/<name>.png when
+// updating; otherwise it only takes it.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := browsertest.Capture(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(png) == 0 {
-		t.Fatalf("empty screenshot %s", name)
-	}
-	if !*update && os.Getenv("KIZUKAI_UPDATE_SCREENSHOTS") != "1" {
-		return
-	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Shot(t, ctx, name)
 }
 
 // TestBrowserJourney walks a customer's pages in a real browser: the
@@ -245,10 +180,7 @@ func TestBrowserAcknowledge(t *testing.T) {
 // scrolls sideways.
 func TestBrowserNarrow(t *testing.T) {
 	t.Parallel()
-	ctx := tab(t)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 640, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
+	ctx := browsertest.Tab(t, 320, 640, true)
 	e := apptest.SQLite(t)
 	f := setup(t, e)
 	base := e.Server.URL
